@@ -1,0 +1,67 @@
+# newsapp: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every test.
+# With DATABASE_URL unset, an embedded PostgreSQL under var/ is started on demand.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# The first Python 3.12+ on the PATH (pyenv reads .python-version for `python3`).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: install run test lint format bench bench-quick bench-import bench-extract chromium db-stop
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "newsapp needs Python 3.12 or newer, and none was found on the PATH."; \
+		echo "Install it (e.g. 'pyenv install 3.12' or your system's python3.12 package) and run make again."; \
+		exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo
+	$(VENV)/bin/gunicorn newsapp.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+
+# Stops the embedded PostgreSQL afterwards if this run was the one that started it.
+test: install chromium
+	@state=$$($(PY) -m newsapp.embedded_db status); \
+	NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ "$$state" = stopped ]; then $(PY) -m newsapp.embedded_db stop >/dev/null; fi; \
+	exit $$rc
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+		else echo "Chromium is missing: install it (apt-get install chromium) for the browser tests."; fi; }
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench-import: install
+	$(PY) bench/import_speed.py
+
+bench-extract: install
+	$(PY) bench/extract.py
+
+bench: bench-import bench-extract
+
+db-stop: install
+	$(PY) -m newsapp.embedded_db stop

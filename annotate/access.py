@@ -1,0 +1,59 @@
+"""Who may see what: the one place every view asks.
+
+Outsiders get 404 (a project's existence is not revealed); members whose role is too
+low get 403. In a blind project an annotator sees only their own assignments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from annotate.models import Document, Membership, Project
+
+Role = Membership.Role
+RANK = {Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    project: Project
+    role: str
+
+    @property
+    def can_review(self) -> bool:
+        return RANK[self.role] >= RANK[Role.REVIEWER]
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == Role.MANAGER
+
+    def sees_others_work(self) -> bool:
+        return self.can_review or not self.project.blind
+
+
+def project_access(
+    request: HttpRequest, slug: str, *, at_least: str = Role.ANNOTATOR
+) -> ProjectAccess:
+    """The project and the user's role in it; 404 for outsiders, 403 below `at_least`."""
+    project = Project.objects.filter(slug=slug).first()
+    role = project.role_of(request.user) if project else None
+    if role is None:
+        raise Http404("No such project.")
+    if RANK[role] < RANK[at_least]:
+        raise PermissionDenied(f"This needs the {at_least} role in {project.name}.")
+    return ProjectAccess(project, role)
+
+
+def document_in(access: ProjectAccess, pk: int) -> Document:
+    """A document of the project, with its publisher; 404 for any other id."""
+    document = (
+        Document.objects.select_related("publisher")
+        .filter(project=access.project, pk=pk)
+        .first()
+    )
+    if document is None:
+        raise Http404("No such document in this project.")
+    return document

@@ -1,0 +1,33 @@
+"""The domain model (see DESIGN.md): one module per part, re-exported here."""
+
+from __future__ import annotations
+
+from annotate.models.annotations import Assignment, Rating, Span, Stance
+from annotate.models.documents import Document, Entity, Source
+from annotate.models.projects import (
+    DEFAULT_LABELS,
+    Label,
+    Membership,
+    Project,
+    StanceTarget,
+    add_default_labels,
+)
+from annotate.models.runs import ExportRun, ImportRun
+
+__all__ = [
+    "DEFAULT_LABELS",
+    "Assignment",
+    "Document",
+    "Entity",
+    "ExportRun",
+    "ImportRun",
+    "Label",
+    "Membership",
+    "Project",
+    "Rating",
+    "Source",
+    "Span",
+    "Stance",
+    "StanceTarget",
+    "add_default_labels",
+]

@@ -1,0 +1,249 @@
+"""What annotators say about a document: one Assignment each, and what hangs off it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_project(self, project) -> AssignmentQuerySet:
+        return self.filter(document__project=project)
+
+    def by(self, user) -> AssignmentQuerySet:
+        return self.filter(annotator=user, is_gold=False)
+
+    def open(self) -> AssignmentQuerySet:
+        return self.filter(status=Assignment.Status.ASSIGNED)
+
+    def submitted(self) -> AssignmentQuerySet:
+        return self.filter(status=Assignment.Status.SUBMITTED)
+
+    def gold(self) -> AssignmentQuerySet:
+        return self.filter(is_gold=True)
+
+
+class Assignment(models.Model):
+    """One person's work on one document. Gold is one more Assignment with is_gold=True."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned"
+        SUBMITTED = "submitted"
+        SKIPPED = "skipped"
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    document = models.ForeignKey(
+        "Document", on_delete=models.CASCADE, related_name="assignments"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ASSIGNED
+    )
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_comment = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    is_gold = models.BooleanField(default=False)
+    # Bumped by every change, so two tabs or two reviewers notice each other's edits.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "annotator"],
+                condition=Q(is_gold=False),
+                name="assignment_one_per_annotator",
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(is_gold=True),
+                name="assignment_one_gold",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["annotator", "status"], name="assignment_annotator_status"
+            ),
+            models.Index(
+                fields=["document", "status"], name="assignment_document_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = "gold" if self.is_gold else str(self.annotator)
+        return f"{self.document} · {who}"
+
+    def touch(self) -> None:
+        """Record that something hanging off this assignment changed."""
+        Assignment.objects.filter(pk=self.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        self.refresh_from_db(fields=["version", "updated_at"])
+
+    def submit(self) -> None:
+        self.status = self.Status.SUBMITTED
+        self.submitted_at = timezone.now()
+        self.version += 1
+        self.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+
+    def skip(self) -> None:
+        self.status = self.Status.SKIPPED
+        self.version += 1
+        self.save(update_fields=["status", "version", "updated_at"])
+
+    def review(self, *, reviewer, state: str, comment: str = "") -> None:
+        self.review_state = state
+        self.reviewer = reviewer
+        self.review_comment = comment
+        self.reviewed_at = timezone.now()
+        self.version += 1
+        self.save(
+            update_fields=[
+                "review_state",
+                "reviewer",
+                "review_comment",
+                "reviewed_at",
+                "version",
+                "updated_at",
+            ]
+        )
+
+
+class Span(models.Model):
+    """A labelled character range; offsets are Python string indices (code points).
+
+    Besides the checks below, a trigger (migration 0002) refuses a span whose
+    `text` is not document.text[start:end].
+    """
+
+    class Origin(models.TextChoices):
+        MANUAL = "manual"
+        SUGGESTED = "suggested"
+        IMPORTED = "imported"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="spans"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="spans")
+    text = models.TextField()
+    entity = models.ForeignKey(
+        "Entity", null=True, blank=True, on_delete=models.SET_NULL, related_name="spans"
+    )
+    origin = models.CharField(
+        max_length=20, choices=Origin.choices, default=Origin.MANUAL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "-end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="span_start_gte_0"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="span_start_lt_end"
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "start", "end", "label"], name="span_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["label"], name="span_label")]
+
+    def __str__(self) -> str:
+        return f"{self.text} [{self.label}]"
+
+
+class Evidence(models.Model):
+    """An optional pointer into the document text backing a judgement."""
+
+    evidence_start = models.PositiveIntegerField(null=True, blank=True)
+    evidence_end = models.PositiveIntegerField(null=True, blank=True)
+    evidence_text = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def evidence_constraint(prefix: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(evidence_start__isnull=True, evidence_end__isnull=True)
+            | Q(evidence_start__gte=0, evidence_start__lt=F("evidence_end")),
+            name=f"{prefix}_evidence_bounds",
+        )
+
+
+class Stance(Evidence):
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="stances"
+    )
+    target = models.ForeignKey(
+        "StanceTarget", on_delete=models.CASCADE, related_name="stances"
+    )
+    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="stances")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "target"], name="stance_unique_target"
+            ),
+            Evidence.evidence_constraint("stance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.label}"
+
+
+class Rating(Evidence):
+    class Role(models.TextChoices):
+        PUBLISHER = "publisher"
+        CITED = "cited"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="ratings"
+    )
+    source = models.ForeignKey(
+        "Source", on_delete=models.PROTECT, related_name="ratings"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="ratings")
+    rationale = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "source__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "source", "role"],
+                name="rating_unique_source_role",
+            ),
+            Evidence.evidence_constraint("rating"),
+        ]
+        indexes = [models.Index(fields=["source", "role"], name="rating_source_role")]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.role}): {self.label}"

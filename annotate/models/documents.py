@@ -1,0 +1,197 @@
+"""What is labelled: documents, the sources that publish or are cited, canonical entities."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left, Lower
+
+# Full-text search is language-neutral: the corpora mix English, Portuguese, Russian...
+SEARCH_CONFIG = "simple"
+# to_tsvector refuses inputs past 1 MB of lexemes; the head of a long text is enough to find it.
+SEARCH_TEXT_CHARS = 100_000
+
+
+class SourceQuerySet(models.QuerySet):
+    def named(self, name: str) -> Source | None:
+        """The source whose name or one of whose aliases is `name`, ignoring case."""
+        name = name.strip()
+        alias_match = RawSQL(
+            "EXISTS (SELECT 1 FROM unnest(annotate_source.aliases) AS alias WHERE lower(alias) = lower(%s))",
+            [name],
+            output_field=models.BooleanField(),
+        )
+        return self.filter(Q(name__iexact=name) | Q(alias_match)).order_by("id").first()
+
+
+class Source(models.Model):
+    """An outlet, agency, channel or person that publishes or is cited.
+
+    Reference ratings from public corpora (factuality, bias, `reference`) are kept
+    apart from the ratings our annotators give, which are Rating rows.
+    """
+
+    name = models.CharField(max_length=300)
+    aliases = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    domain = models.CharField(max_length=253, blank=True)
+    factuality = models.CharField(
+        max_length=30, blank=True, help_text="Reference factuality rating."
+    )
+    bias = models.CharField(
+        max_length=30, blank=True, help_text="Reference bias rating."
+    )
+    reference = models.JSONField(
+        default=dict, blank=True, help_text="Reference ratings by corpus."
+    )
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="source_unique_name")
+        ]
+        indexes = [models.Index(fields=["domain"], name="source_domain")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_project(self, project) -> DocumentQuerySet:
+        return self.filter(project=project)
+
+    def search(self, terms: str) -> DocumentQuerySet:
+        """Full-text search over title and text (web-search syntax: quotes, -word, or)."""
+        if not terms.strip():
+            return self
+        query = SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
+        return self.filter(search=query)
+
+    def for_list(self) -> DocumentQuerySet:
+        return self.select_related("publisher").defer("text", "raw", "search", "meta")
+
+
+class Document(models.Model):
+    project = models.ForeignKey(
+        "Project", on_delete=models.CASCADE, related_name="documents"
+    )
+    external_id = models.CharField(max_length=300, blank=True)
+    title = models.TextField(blank=True)
+    text = models.TextField(
+        help_text="What annotators label; never changes once a span points into it."
+    )
+    raw = models.TextField(help_text="The input verbatim.")
+    url = models.URLField(max_length=2000, blank=True)
+    publisher = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_documents",
+    )
+    byline = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    story_key = models.CharField(max_length=64, blank=True)
+    search = models.GeneratedField(
+        expression=SearchVector(
+            "title", Left("text", SEARCH_TEXT_CHARS), config=SEARCH_CONFIG
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "content_hash"], name="document_unique_content"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search"], name="document_search_gin"),
+            models.Index(fields=["project", "story_key"], name="document_story"),
+            models.Index(
+                fields=["project", "external_id"], name="document_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Document {self.pk}"
+
+
+class EntityQuerySet(models.QuerySet):
+    def similar_to(self, name: str) -> EntityQuerySet:
+        """Entities whose name or an alias resembles `name` (pg_trgm word similarity), best first."""
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        return (
+            self.filter(names__trigram_word_similar=name)
+            .annotate(similarity=TrigramWordSimilarity(name, "names"))
+            .order_by("-similarity", "name")
+        )
+
+
+class Entity(models.Model):
+    """A canonical thing spans can point at; aliases merge spelling variants."""
+
+    project = models.ForeignKey(
+        "Project", on_delete=models.CASCADE, related_name="entities"
+    )
+    name = models.CharField(max_length=300)
+    type = models.ForeignKey(
+        "Label", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    aliases = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="e.g. a Wikidata QID."
+    )
+    # Name and aliases in one string, for one trigram index (the helper function is
+    # created IMMUTABLE in the migration, as generated columns require).
+    names = models.GeneratedField(
+        expression=models.Func(
+            "name",
+            "aliases",
+            function="annotate_entity_names",
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "project", name="entity_unique_name"
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass("names", name="gin_trgm_ops"), name="entity_names_trgm")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def add_alias(self, alias: str) -> bool:
+        """Record a spelling variant; False when it is the name or already known."""
+        alias = alias.strip()
+        known = {self.name.casefold(), *(a.casefold() for a in self.aliases)}
+        if not alias or alias.casefold() in known:
+            return False
+        self.aliases = [*self.aliases, alias]
+        self.save(update_fields=["aliases"])
+        return True

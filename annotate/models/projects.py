@@ -1,0 +1,260 @@
+"""Projects, who works in them, and the label sets they annotate with."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class ProjectQuerySet(models.QuerySet):
+    def get_or_create_with_labels(
+        self, slug: str, *, name: str = ""
+    ) -> tuple[Project, bool]:
+        """The project with this slug; a new one gets the default label sets."""
+        project, created = self.get_or_create(
+            slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
+        )
+        if created:
+            add_default_labels(project)
+        return project, created
+
+    def visible_to(self, user) -> ProjectQuerySet:
+        """Projects the user belongs to; superusers see all."""
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    guidelines = models.TextField(
+        blank=True, help_text="Markdown, shown in the annotation screen."
+    )
+    overlap = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="How many annotators label each document.",
+    )
+    blind = models.BooleanField(
+        default=True, help_text="Annotators never see each other's work."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overlap__gte=1), name="project_overlap_gte_1"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def role_of(self, user) -> str | None:
+        """The user's role here, or None for an outsider (superusers count as managers)."""
+        if user.is_superuser:
+            return Membership.Role.MANAGER
+        membership = self.memberships.filter(user=user).only("role").first()
+        return membership.role if membership else None
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ANNOTATOR = "annotator"
+        REVIEWER = "reviewer"
+        MANAGER = "manager"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "project"], name="membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} · {self.role}"
+
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give the colour as #rrggbb.")
+
+
+class LabelQuerySet(models.QuerySet):
+    def entities(self) -> LabelQuerySet:
+        return self.filter(kind=Label.Kind.ENTITY)
+
+    def stances(self) -> LabelQuerySet:
+        return self.filter(kind=Label.Kind.STANCE)
+
+    def reliabilities(self) -> LabelQuerySet:
+        return self.filter(kind=Label.Kind.RELIABILITY)
+
+
+class Label(models.Model):
+    """One model for entity types, stance labels and reliability grades."""
+
+    class Kind(models.TextChoices):
+        ENTITY = "entity"
+        STANCE = "stance"
+        RELIABILITY = "reliability"
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="labels"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    colour = models.CharField(
+        max_length=7, default="#888888", validators=[colour_validator]
+    )
+    shortcut = models.CharField(
+        max_length=1, blank=True, help_text="One key, unique per kind."
+    )
+    value = models.SmallIntegerField(
+        null=True, blank=True, help_text="The ordinal of a reliability grade."
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "name"], name="label_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "kind", "shortcut"],
+                condition=~Q(shortcut=""),
+                name="label_unique_shortcut",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reliability", value__isnull=False)
+                | ~Q(kind="reliability"),
+                name="label_reliability_has_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The default label sets given to a new project: (name, colour, shortcut, value, description).
+DEFAULT_LABELS: dict[str, list[tuple[str, str, str, int | None, str]]] = {
+    Label.Kind.ENTITY: [
+        ("PERSON", "#f4a261", "p", None, "People, real or fictional."),
+        (
+            "ORG",
+            "#2a9d8f",
+            "o",
+            None,
+            "Organisations: companies, agencies, armies, parties, outlets.",
+        ),
+        ("GPE", "#e9c46a", "g", None, "Countries, cities, states."),
+        (
+            "LOC",
+            "#8ecae6",
+            "l",
+            None,
+            "Other locations: regions, bodies of water, mountains.",
+        ),
+        (
+            "NORP",
+            "#cdb4db",
+            "n",
+            None,
+            "Nationalities, religious and political groups.",
+        ),
+        ("EVENT", "#ffafcc", "e", None, "Named events: wars, summits, elections."),
+        ("MISC", "#b7b7a4", "m", None, "Other named things."),
+    ],
+    Label.Kind.STANCE: [
+        (
+            "favor",
+            "#52b788",
+            "f",
+            None,
+            "The article argues for or presents the target positively.",
+        ),
+        (
+            "against",
+            "#e76f51",
+            "a",
+            None,
+            "The article argues against or presents the target negatively.",
+        ),
+        (
+            "neutral",
+            "#adb5bd",
+            "n",
+            None,
+            "The article discusses the target without taking a side.",
+        ),
+        ("unrelated", "#dee2e6", "u", None, "The article does not discuss the target."),
+    ],
+    Label.Kind.RELIABILITY: [
+        ("very low", "#d62828", "1", 1, "Fabricated, or repeatedly false."),
+        ("low", "#f77f00", "2", 2, "Often misleading or one-sided."),
+        ("mixed", "#fcbf49", "3", 3, "Sometimes reliable, sometimes not."),
+        ("high", "#90be6d", "4", 4, "Generally accurate, corrects errors."),
+        ("very high", "#2b9348", "5", 5, "Consistently accurate and transparent."),
+    ],
+}
+
+
+def add_default_labels(project: Project) -> None:
+    """Give a project the default entity, stance and reliability label sets."""
+    Label.objects.bulk_create(
+        [
+            Label(
+                project=project,
+                kind=kind,
+                name=name,
+                colour=colour,
+                shortcut=shortcut,
+                value=value,
+                description=description,
+                position=position,
+            )
+            for kind, rows in DEFAULT_LABELS.items()
+            for position, (name, colour, shortcut, value, description) in enumerate(
+                rows
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+class StanceTarget(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="stance_targets"
+    )
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    entity = models.ForeignKey(
+        "Entity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"], name="stancetarget_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,18 @@
+"""The project list: where a user lands after logging in."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotate.models import Project
+
+
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = Project.objects.visible_to(request.user).annotate(
+        document_count=Count("documents", distinct=True)
+    )
+    return render(request, "annotate/project_list.html", {"projects": projects})

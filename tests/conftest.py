@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from annotate.ingest.records import DocumentRecord
+from annotate.models import Document, Membership, Project
+
+SHARED_DATA = Path(
+    os.environ.get(
+        "NEWSAPP_SHARED_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data",
+    )
+)
+SEEDS = SHARED_DATA / "seeds"
+FORMAT_EXAMPLES = SHARED_DATA / "annotation-format-examples"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared data folder is not at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def make_user(username: str, **overrides):
+    overrides.setdefault("password", "pw-" + username)
+    return get_user_model().objects.create_user(username=username, **overrides)
+
+
+def make_document(project: Project, **overrides) -> Document:
+    overrides.setdefault("text", "Sergey Lavrov arrived in Bamako on Monday.")
+    overrides.setdefault("title", "Lavrov in Mali")
+    overrides.setdefault("raw", overrides["text"])
+    record = DocumentRecord(
+        text=overrides["text"], raw=overrides["raw"], origin="test:1"
+    )
+    overrides.setdefault("content_hash", record.content_hash)
+    return Document.objects.create(project=project, **overrides)
+
+
+@pytest.fixture
+def project(db) -> Project:
+    project, _ = Project.objects.get_or_create_with_labels(
+        "lavrov", name="Lavrov in Africa"
+    )
+    return project
+
+
+def member(project: Project, username: str, role: str):
+    user = make_user(username)
+    Membership.objects.create(user=user, project=project, role=role)
+    return user
+
+
+@pytest.fixture
+def annotator(project):
+    return member(project, "ann", Membership.Role.ANNOTATOR)
+
+
+@pytest.fixture
+def reviewer(project):
+    return member(project, "rev", Membership.Role.REVIEWER)
+
+
+@pytest.fixture
+def manager(project):
+    return member(project, "man", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def outsider(db):
+    other, _ = Project.objects.get_or_create_with_labels("other")
+    return member(other, "out", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def annotator_client(client, annotator):
+    client.force_login(annotator)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from annotate.models import Assignment, Document, Entity, Label, Source, Span
+from tests.conftest import make_document, make_user
+
+
+@pytest.fixture
+def assignment(project, annotator):
+    document = make_document(project, text="Sergey Lavrov 🇲🇱 visited Bamako 𝔸.")
+    return Assignment.objects.create(document=document, annotator=annotator)
+
+
+def person(project) -> Label:
+    return Label.objects.get(project=project, kind=Label.Kind.ENTITY, name="PERSON")
+
+
+def test_it_gives_a_new_project_the_default_label_sets(project):
+    kinds = set(project.labels.values_list("kind", flat=True))
+    assert kinds == {"entity", "stance", "reliability"}
+    assert list(project.labels.reliabilities().values_list("value", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+
+
+def test_it_stores_a_span_whose_text_matches_the_document_in_code_points(
+    assignment, project
+):
+    text = assignment.document.text
+    start = text.index("Bamako")
+    span = Span.objects.create(
+        assignment=assignment,
+        start=start,
+        end=start + 8,
+        text=text[start : start + 8],
+        label=person(project),
+    )
+    assert span.text == "Bamako 𝔸"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text"),
+    [(0, 6, "Lavrov"), (5, 3, "ge"), (30, 90, "Bamako"), (0, 0, "")],
+    ids=["text-mismatch", "reversed", "outside", "empty"],
+)
+def test_it_refuses_a_bad_span_in_the_database(assignment, project, start, end, text):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Span.objects.create(
+            assignment=assignment,
+            start=start,
+            end=end,
+            text=text,
+            label=person(project),
+        )
+
+
+def test_it_refuses_the_same_span_twice(assignment, project):
+    Span.objects.create(
+        assignment=assignment, start=0, end=6, text="Sergey", label=person(project)
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Span.objects.create(
+            assignment=assignment, start=0, end=6, text="Sergey", label=person(project)
+        )
+
+
+def test_it_freezes_the_text_of_a_document_with_spans(assignment, project):
+    Span.objects.create(
+        assignment=assignment, start=0, end=6, text="Sergey", label=person(project)
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Document.objects.filter(pk=assignment.document_id).update(text="changed")
+
+
+def test_it_allows_one_gold_assignment_per_document(assignment, reviewer):
+    Assignment.objects.create(
+        document=assignment.document, annotator=reviewer, is_gold=True
+    )
+    other = make_user("rev2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(
+            document=assignment.document, annotator=other, is_gold=True
+        )
+
+
+def test_it_allows_one_assignment_per_annotator_and_document(assignment, annotator):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(document=assignment.document, annotator=annotator)
+
+
+def test_it_refuses_the_same_content_twice_in_a_project(project):
+    make_document(project, text="Same text.")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_document(project, text="Same text.")
+
+
+def test_it_finds_documents_by_full_text_search(project):
+    make_document(project, text="Lavrov met Goita in Bamako.", title="Mali visit")
+    make_document(project, text="Crop prices fell in Ghana.", title="Cocoa")
+    found = Document.objects.for_project(project).search("bamako")
+    assert [d.title for d in found] == ["Mali visit"]
+
+
+def test_it_finds_entities_by_similar_alias(project):
+    lavrov = Entity.objects.create(
+        project=project, name="Sergey Lavrov", type=person(project)
+    )
+    Entity.objects.create(project=project, name="Emmanuel Macron", type=person(project))
+    assert lavrov.add_alias("Sergei Lavrov")
+    assert not lavrov.add_alias("sergey lavrov")
+    found = list(Entity.objects.filter(project=project).similar_to("Sergei Lavrov"))
+    assert found == [lavrov]
+
+
+def test_it_finds_a_source_by_alias_ignoring_case(db):
+    afp = Source.objects.create(name="Agence France-Presse", aliases=["AFP"])
+    assert Source.objects.named("afp") == afp
+    assert Source.objects.named("agence france-presse") == afp
+    assert Source.objects.named("Reuters") is None

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import make_document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_pins_the_public_paths():
+    assert reverse("annotate:project-list") == "/"
+    assert reverse("annotate:document-list", args=["demo"]) == "/p/demo/"
+    assert reverse("annotate:document-detail", args=["demo", 7]) == "/p/demo/d/7/"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["annotate:project-list", "annotate:document-list", "annotate:document-detail"],
+)
+def test_it_sends_anonymous_users_to_the_login_page(client, project, name):
+    document = make_document(project)
+    args = {"annotate:project-list": [], "annotate:document-list": [project.slug]}.get(
+        name, [project.slug, document.pk]
+    )
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_lists_only_the_users_projects(annotator_client, project, outsider):
+    response = annotator_client.get(reverse("annotate:project-list"))
+    assert response.status_code == 200
+    assert b"Lavrov in Africa" in response.content
+    assert b"Other" not in response.content
+
+
+def test_it_lists_and_searches_documents(annotator_client, project):
+    make_document(project, title="Lavrov in Bamako", text="Lavrov visited Bamako.")
+    make_document(project, title="Cocoa prices", text="Cocoa prices fell.")
+    url = reverse("annotate:document-list", args=[project.slug])
+    response = annotator_client.get(url, {"q": "bamako"})
+    assert response.status_code == 200
+    assert b"Lavrov in Bamako" in response.content
+    assert b"Cocoa prices" not in response.content
+
+
+def test_it_returns_only_the_table_to_htmx(annotator_client, project):
+    make_document(project, title="Lavrov in Bamako")
+    url = reverse("annotate:document-list", args=[project.slug])
+    response = annotator_client.get(url, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="document-table"' in body
+
+
+def test_it_hides_a_project_from_outsiders(outsider_client, project):
+    document = make_document(project)
+    assert (
+        outsider_client.get(
+            reverse("annotate:document-list", args=[project.slug])
+        ).status_code
+        == 404
+    )
+    assert (
+        outsider_client.get(
+            reverse("annotate:document-detail", args=[project.slug, document.pk])
+        ).status_code
+        == 404
+    )
+
+
+def test_it_shows_a_document_with_its_text_escaped(annotator_client, project):
+    document = make_document(
+        project, title="<script>alert(1)</script>", text="Hello <b>world</b>"
+    )
+    response = annotator_client.get(
+        reverse("annotate:document-detail", args=[project.slug, document.pk])
+    )
+    assert response.status_code == 200
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;b&gt;world&lt;/b&gt;" in response.content
+
+
+def test_it_does_not_show_a_document_of_another_project(
+    annotator_client, project, outsider
+):
+    other_document = make_document(outsider.memberships.get().project)
+    response = annotator_client.get(
+        reverse("annotate:document-detail", args=[project.slug, other_document.pk])
+    )
+    assert response.status_code == 404
