@@ -61,6 +61,8 @@ def database_from_url(url: str) -> dict:
         "PORT": str(port),
         # Pooled connections are checked before use, so a restarted server is survived.
         "CONN_HEALTH_CHECKS": True,
+        # Separate names let several test runs share one server at once.
+        "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME") or None},
         "OPTIONS": {
             "pool": {
                 "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
