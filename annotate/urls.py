@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotate.views import documents, projects
+from annotate.views import documents, projects, sources, statistics
 
 app_name = "annotate"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path(
         "p/<slug:slug>/d/<int:pk>/", documents.document_detail, name="document-detail"
     ),
+    path("p/<slug:slug>/stats/", statistics.project_stats, name="project-stats"),
+    path("sources/", sources.source_list, name="source-list"),
+    path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
+    path("sources/<int:pk>/merge/", sources.source_merge, name="source-merge"),
 ]

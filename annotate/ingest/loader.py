@@ -44,6 +44,12 @@ STAGING_COLUMNS = (
     "content_hash",
     "story_key",
 )
+# Only the loaded columns, without constraints: the INSERT into annotate_document checks them.
+STAGING_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS import_staging (external_id text, title text, text text, raw text, "
+    "url text, publisher_id bigint, byline text, published_at timestamptz, language text, meta jsonb, "
+    "content_hash text, story_key text) ON COMMIT DELETE ROWS"
+)
 LABEL_COLOURS = (
     "#f4a261",
     "#2a9d8f",
@@ -184,10 +190,7 @@ class Loader:
             return
         rows = [self._row(record) for record in records]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS import_staging "
-                "(LIKE annotate_document INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
+            cursor.execute(STAGING_TABLE)
             cursor.execute("TRUNCATE import_staging")
             columns = ", ".join(STAGING_COLUMNS)
             with cursor.cursor.copy(

@@ -12,6 +12,7 @@ from annotate.models.projects import (
     StanceTarget,
     add_default_labels,
 )
+from annotate.models.review import ReviewEvent, SourceMerge
 from annotate.models.runs import ExportRun, ImportRun
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "Membership",
     "Project",
     "Rating",
+    "ReviewEvent",
     "Source",
+    "SourceMerge",
     "Span",
     "Stance",
     "StanceTarget",

@@ -1,0 +1,165 @@
+"""The entry point of every import: paths in, DocumentRecords and Rejections out.
+
+Bad input never raises from here: each problem becomes a Rejection with FILE:LINE.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from annotate.ingest import (
+    csvfile,
+    doccano,
+    html,
+    jsonl,
+    labelstudio,
+    plaintext,
+    prodigy,
+)
+from annotate.ingest.files import (
+    BINARY_SNIFF_BYTES,
+    InputFile,
+    binary_problem,
+    file_origin,
+    open_inputs,
+    peek_head,
+)
+from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.records import DocumentRecord, Rejection
+
+type Item = DocumentRecord | Rejection
+
+FORMATS = (
+    "auto",
+    "txt",
+    "pagedump",
+    "html",
+    "jsonl",
+    "csv",
+    "doccano",
+    "labelstudio",
+    "prodigy",
+)
+JSON_SNIFFED = "json"  # .json/.jsonl in auto mode: the first object decides
+SNIFF_ITEMS = 100
+FORMAT_BY_SUFFIX = {
+    ".txt": "pagedump",
+    ".text": "pagedump",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": JSON_SNIFFED,
+    ".ndjson": JSON_SNIFFED,
+    ".json": JSON_SNIFFED,
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".conll": "doccano",
+}
+CONLL_SUFFIXES = (".conll", ".txt", ".text", ".tsv")
+JSON_READERS = {
+    "jsonl": jsonl.read_json,
+    "doccano": doccano.read_json,
+    "labelstudio": labelstudio.read_json,
+    "prodigy": prodigy.read_json,
+}
+# Streams that fail part-way (a truncated .gz, a damaged zip member) raise these.
+READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+
+
+def read_paths(
+    paths: Iterable[str | Path], *, format: str = "auto"
+) -> Iterator[DocumentRecord | Rejection]:
+    """Every record of every file under `paths`, in order; `format` is one of FORMATS."""
+    if format not in FORMATS:
+        raise ValueError(
+            f"unknown format {format!r}; choose one of {', '.join(FORMATS)}"
+        )
+    for item in open_inputs(paths):
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            yield from read_file(item, format)
+
+
+def read_file(item: InputFile, format: str) -> Iterator[DocumentRecord | Rejection]:
+    last_line, head = 1, b""
+    produced = False
+    try:
+        head, stream = peek_head(item.stream)
+        if len(head) < BINARY_SNIFF_BYTES and not head.strip():
+            yield Rejection(file_origin(item.name), "empty file")
+            return
+        if problem := binary_problem(head):
+            yield Rejection(file_origin(item.name), problem)
+            return
+        for record in _records(item, stream, format):
+            produced = True
+            last_line = int(record.origin.rsplit(":", 1)[1])
+            yield record
+    except READ_ERRORS as error:
+        yield Rejection(
+            file_origin(item.name, last_line),
+            f"the file could not be read to the end: {error}",
+        )
+        return
+    if not produced:
+        yield Rejection(file_origin(item.name), "no records found in the file")
+
+
+def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[Item]:
+    suffix = PurePosixPath(item.format_name).suffix.lower()
+    fmt = FORMAT_BY_SUFFIX.get(suffix) if format == "auto" else format
+    name = item.name
+    if fmt is None:
+        accepted = ", ".join(sorted(FORMAT_BY_SUFFIX))
+        return iter([Rejection(file_origin(name), _unknown_type(suffix, accepted))])
+    if fmt == "txt":
+        return plaintext.read_txt(stream, name)
+    if fmt == "pagedump":
+        return plaintext.read_pagedump(stream, name)
+    if fmt == "html":
+        return html.read(stream, name)
+    if fmt == "csv":
+        return csvfile.read(stream, name, delimiter="\t" if suffix == ".tsv" else ",")
+    if fmt == "doccano" and suffix in CONLL_SUFFIXES:
+        return doccano.read_conll(stream, name)
+    items = iter_json(stream, name)
+    if fmt == JSON_SNIFFED:
+        fmt, items = _sniff_json(items)
+    return JSON_READERS[fmt](items, name)
+
+
+def _unknown_type(suffix: str, accepted: str) -> str:
+    kind = f"files ending {suffix!r}" if suffix else "files without an extension"
+    return (
+        f"{kind} are not read in auto mode; it reads {accepted} "
+        f"(.gz and .zip of these), or name the format: {', '.join(FORMATS[1:])}"
+    )
+
+
+def _sniff_json(
+    items: Iterator[JsonRecord | Rejection],
+) -> tuple[str, Iterator[JsonRecord | Rejection]]:
+    """The format the first object looks like, and the items with that one put back."""
+    seen: list[JsonRecord | Rejection] = []
+    for item in islice(items, SNIFF_ITEMS):
+        seen.append(item)
+        if isinstance(item, JsonRecord) and isinstance(item.value, dict):
+            return json_format_of(item.value), chain(seen, items)
+    return "jsonl", chain(seen, items)
+
+
+def json_format_of(obj: dict[str, Any]) -> str:
+    if isinstance(obj.get("data"), dict) and "text" not in obj:
+        return "labelstudio"
+    if ("spans" in obj and "tokens" in obj) or "_input_hash" in obj or "answer" in obj:
+        return "prodigy"
+    if any(isinstance(obj.get(key), list) for key in ("label", "labels", "entities")):
+        return "doccano"
+    if "column_data" in obj:
+        return "doccano"
+    return "jsonl"
