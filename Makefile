@@ -31,6 +31,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
+	@# The task worker runs web imports and exports; it stops with the server.
+	$(PY) manage.py db_worker --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsapp.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
 
 # Stops the embedded PostgreSQL afterwards if this run was the one that started it.

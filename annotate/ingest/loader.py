@@ -91,12 +91,24 @@ def import_records(
     counts = LoadCounts()
     run.status = ImportRun.Status.RUNNING
     run.save(update_fields=["status"])
+
+    def progress(counts: LoadCounts) -> None:
+        # The upload page polls the run, so its counts follow every batch.
+        ImportRun.objects.filter(pk=run.pk).update(
+            read=counts.read,
+            imported=counts.imported,
+            duplicates=counts.duplicates,
+            rejected=len(counts.rejections),
+        )
+        if on_progress:
+            on_progress(counts)
+
     try:
         for _file, file_items in groupby(items, key=lambda item: file_of(item.origin)):
             if strict:
-                loader.load_file_strictly(file_items, counts, on_progress)
+                loader.load_file_strictly(file_items, counts, progress)
             else:
-                loader.load_batches(file_items, counts, on_progress)
+                loader.load_batches(file_items, counts, progress)
     except BaseException as error:
         _finish(run, counts, status=ImportRun.Status.FAILED, error=repr(error))
         raise
