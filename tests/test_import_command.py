@@ -285,3 +285,38 @@ def test_it_rejects_a_record_whose_span_does_not_match_the_text(project):
     assert run.rejected == 2
     assert "does not match" in run.rejections[0]["reason"]
     assert not Document.objects.filter(project=project).exists()
+
+
+def test_it_links_a_publisher_to_the_source_of_its_domain(tmp_path):
+    from annotate.models import Source
+
+    wsj = Source.objects.create(name="wsj.com", domain="wsj.com", factuality="high")
+    run_import(
+        write_jsonl(
+            tmp_path / "a.jsonl",
+            [
+                {
+                    "text": "Markets fell.",
+                    "publisher": "Wall Street Journal",
+                    "url": "https://www.wsj.com/articles/x",
+                }
+            ],
+        )
+    )
+    document = documents().get()
+    assert document.publisher == wsj
+    wsj.refresh_from_db()
+    assert "Wall Street Journal" in wsj.aliases
+    run_import(
+        write_jsonl(
+            tmp_path / "b.jsonl",
+            [
+                {
+                    "text": "Cocoa rose.",
+                    "publisher": "Ghana Times",
+                    "url": "https://ghanaian-times.example/a",
+                }
+            ],
+        )
+    )
+    assert Source.objects.get(name="Ghana Times").domain == "ghanaian-times.example"

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -72,6 +73,11 @@ class LoadCounts:
     imported: int = 0
     duplicates: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+
+
+def domain_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")[:253]
 
 
 def file_of(origin: str) -> str:
@@ -227,7 +233,9 @@ class Loader:
 
     def _row(self, record: DocumentRecord) -> tuple:
         publisher_id = (
-            self._source_id(record.publisher) if record.publisher.strip() else None
+            self._source_id(record.publisher, record.url)
+            if record.publisher.strip()
+            else None
         )
         return (
             record.external_id[:300],
@@ -244,15 +252,23 @@ class Loader:
             record.story_key[:64],
         )
 
-    def _source_id(self, name: str) -> int:
+    def _source_id(self, name: str, url: str = "") -> int:
+        """The publisher's Source: by name or alias, else by the article's domain
+        (where reference ratings are keyed), else a new one."""
         name = name.strip()[:300]
         key = name.casefold()
         if key not in self.sources:
+            domain = domain_of(url)
             source = Source.objects.named(name)
+            if source is None and domain:
+                source = Source.objects.filter(domain=domain).order_by("id").first()
+                if source is not None and key not in map(str.casefold, source.aliases):
+                    source.aliases = [*source.aliases, name]
+                    source.save(update_fields=["aliases"])
             if source is None:
                 try:
                     with transaction.atomic():
-                        source = Source.objects.create(name=name)
+                        source = Source.objects.create(name=name, domain=domain)
                 except IntegrityError:  # another import created it meanwhile
                     source = Source.objects.named(name)
             self.sources[key] = source.pk
