@@ -68,7 +68,9 @@ def test_it_rejects_a_path_that_does_not_exist(tmp_path: Path) -> None:
     assert read(missing) == ([], [Rejection(f"{missing}:1", "no such file or folder")])
 
 
-def test_it_reads_a_folder_recursively_in_order_skipping_hidden_files(tmp_path: Path) -> None:
+def test_it_reads_a_folder_recursively_in_order_skipping_hidden_files(
+    tmp_path: Path,
+) -> None:
     write(tmp_path, "b/2.jsonl", jsonl({"text": "two"}))
     write(tmp_path, "a.jsonl", jsonl({"text": "one"}))
     write(tmp_path, ".hidden.jsonl", jsonl({"text": "hidden"}))
@@ -78,7 +80,9 @@ def test_it_reads_a_folder_recursively_in_order_skipping_hidden_files(tmp_path: 
     assert [d.text for d in documents] == ["one", "two"]
 
 
-def test_it_reads_zip_members_with_the_archive_path_in_their_origin(tmp_path: Path) -> None:
+def test_it_reads_zip_members_with_the_archive_path_in_their_origin(
+    tmp_path: Path,
+) -> None:
     archive = tmp_path / "batch.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("day1/news.jsonl", jsonl({"text": "one"}, {"text": "two"}))
@@ -125,14 +129,18 @@ def test_it_refuses_an_archive_too_big_once_unpacked(
 
 
 def test_it_reads_a_gz_file_by_its_inner_name(tmp_path: Path) -> None:
-    path = write(tmp_path, "news.jsonl.gz", gzip.compress(jsonl({"text": "one"}).encode()))
+    path = write(
+        tmp_path, "news.jsonl.gz", gzip.compress(jsonl({"text": "one"}).encode())
+    )
     [document], _ = read(path)
     assert document.text == "one"
     assert document.origin == f"{path}:1"
 
 
 def test_it_reports_a_truncated_gz_file(tmp_path: Path) -> None:
-    data = gzip.compress(jsonl(*[{"text": f"record {n}"} for n in range(2000)]).encode())
+    data = gzip.compress(
+        jsonl(*[{"text": f"record {n}"} for n in range(20_000)]).encode()
+    )
     path = write(tmp_path, "cut.jsonl.gz", data[: len(data) // 2])
     documents, rejections = read(path)
     assert documents
@@ -144,7 +152,10 @@ def test_it_reports_a_truncated_gz_file(tmp_path: Path) -> None:
 
 def test_it_rejects_a_binary_file(tmp_path: Path) -> None:
     path = write(tmp_path, "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert read(path, format="txt") == ([], [Rejection(f"{path}:1", "binary file, not text")])
+    assert read(path, format="txt") == (
+        [],
+        [Rejection(f"{path}:1", "binary file, not text")],
+    )
 
 
 def test_it_decodes_a_latin1_text_file_and_notes_the_encoding(tmp_path: Path) -> None:
@@ -156,7 +167,9 @@ def test_it_decodes_a_latin1_text_file_and_notes_the_encoding(tmp_path: Path) ->
 
 
 def test_it_reads_utf8_with_a_byte_order_mark(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", b"\xef\xbb\xbf" + jsonl({"text": "caf\u00e9"}).encode())
+    path = write(
+        tmp_path, "a.jsonl", b"\xef\xbb\xbf" + jsonl({"text": "caf\u00e9"}).encode()
+    )
     [document], _ = read(path)
     assert document.text == "café"
     assert "encoding" not in document.meta["import"]
@@ -187,7 +200,9 @@ def test_it_refuses_a_document_over_the_size_cap(
 
 
 def test_it_reads_a_txt_file_verbatim_with_normalised_newlines(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.txt", "Title line\r\n\r\n  Indented body.\r\nLast line.  \r\n\r\n")
+    path = write(
+        tmp_path, "a.txt", "Title line\r\n\r\n  Indented body.\r\nLast line.  \r\n\r\n"
+    )
     [document], _ = read(path, format="txt")
     assert document.text == "Title line\n\n  Indented body.\nLast line."
     assert document.raw == "Title line\r\n\r\n  Indented body.\r\nLast line.  \r\n\r\n"
@@ -253,8 +268,15 @@ def test_it_extracts_the_article_and_metadata_from_html(tmp_path: Path) -> None:
 
 
 def test_it_rejects_html_without_article_text(tmp_path: Path) -> None:
-    path = write(tmp_path, "empty.html", "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>")
-    assert read(path) == ([], [Rejection(f"{path}:1", "no article text found in the HTML")])
+    path = write(
+        tmp_path,
+        "empty.html",
+        "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>",
+    )
+    assert read(path) == (
+        [],
+        [Rejection(f"{path}:1", "no article text found in the HTML")],
+    )
 
 
 def _benchmark_pages(count: int) -> list[Path]:
@@ -280,7 +302,11 @@ def test_it_keeps_the_extraction_quality_on_benchmark_pages() -> None:
         [document], _ = read(page)
         predicted = _shingles(document.text)
         actual = _shingles(truth[page.name.split(".")[0]]["articleBody"])
-        found, expected, shared = found + len(predicted), expected + len(actual), shared + len(predicted & actual)
+        found, expected, shared = (
+            found + len(predicted),
+            expected + len(actual),
+            shared + len(predicted & actual),
+        )
     precision, recall = shared / found, shared / expected
     assert 2 * precision * recall / (precision + recall) >= 0.9
 
@@ -310,8 +336,16 @@ def test_it_reads_the_generic_jsonl_fields(tmp_path: Path) -> None:
         "spans": [{"start": 0, "end": 13, "label": "PERSON"}],
     }
     [document], _ = read(write(tmp_path, "a.jsonl", jsonl(record)))
-    assert (document.external_id, document.title, document.url) == ("17", "Lavrov in Mali", "https://example.org/a")
-    assert (document.publisher, document.byline, document.language) == ("Al Mayadeen English", "A. Writer", "en")
+    assert (document.external_id, document.title, document.url) == (
+        "17",
+        "Lavrov in Mali",
+        "https://example.org/a",
+    )
+    assert (document.publisher, document.byline, document.language) == (
+        "Al Mayadeen English",
+        "A. Writer",
+        "en",
+    )
     assert document.story_key == "lavrov-mali"
     assert document.published_at == datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
     assert [(s.text, s.label) for s in document.spans] == [("Sergey Lavrov", "PERSON")]
@@ -330,14 +364,22 @@ def test_it_reads_a_stance_label_with_its_target(tmp_path: Path) -> None:
 
 
 def test_it_rejects_a_field_of_the_wrong_type(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", jsonl({"text": "ok"}, {"text": "body", "title": 3}))
+    path = write(
+        tmp_path, "a.jsonl", jsonl({"text": "ok"}, {"text": "body", "title": 3})
+    )
     documents, [rejection] = read(path)
     assert len(documents) == 1
-    assert rejection == Rejection(f"{path}:2", "field 'title' must be a string, got int")
+    assert rejection == Rejection(
+        f"{path}:2", "field 'title' must be a string, got int"
+    )
 
 
-def test_it_rejects_a_date_it_cannot_read_naming_field_and_value(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", jsonl({"text": "body", "published_at": "last Tuesday"}))
+def test_it_rejects_a_date_it_cannot_read_naming_field_and_value(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path, "a.jsonl", jsonl({"text": "body", "published_at": "last Tuesday"})
+    )
     [rejection] = read(path)[1]
     assert rejection.reason == "field 'published_at' is not a date: 'last Tuesday'"
 
@@ -349,14 +391,20 @@ def test_it_rejects_a_record_without_text(tmp_path: Path) -> None:
 
 
 def test_it_reads_the_lines_around_a_bad_json_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", '{"text": "one"}\n{"text": "two",}\nnot json\n{"text": "three"}\n')
+    path = write(
+        tmp_path,
+        "a.jsonl",
+        '{"text": "one"}\n{"text": "two",}\nnot json\n{"text": "three"}\n',
+    )
     documents, rejections = read(path)
     assert [d.text for d in documents] == ["one", "three"]
     assert [r.origin for r in rejections] == [f"{path}:2", f"{path}:3"]
     assert all(r.reason.startswith("invalid JSON: ") for r in rejections)
 
 
-def test_it_resynchronises_after_a_line_missing_its_closing_brace(tmp_path: Path) -> None:
+def test_it_resynchronises_after_a_line_missing_its_closing_brace(
+    tmp_path: Path,
+) -> None:
     path = write(tmp_path, "a.jsonl", '{"text": "one"\n{"text": "two"}\n')
     documents, [rejection] = read(path)
     assert [d.text for d in documents] == ["two"]
@@ -364,14 +412,24 @@ def test_it_resynchronises_after_a_line_missing_its_closing_brace(tmp_path: Path
 
 
 def test_it_rejects_deeply_nested_json(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", '{"text": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n" + jsonl({"text": "ok"}))
+    path = write(
+        tmp_path,
+        "a.jsonl",
+        '{"text": "deep", "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}\n"
+        + jsonl({"text": "ok"}),
+    )
     documents, [rejection] = read(path)
     assert [d.text for d in documents] == ["ok"]
     assert "nested too deeply" in rejection.reason
 
 
 def test_it_rejects_a_line_that_is_not_utf8(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.jsonl", b'{"text": "caf\xe9"}\n' + jsonl({"text": "ok"}).encode())
+    path = write(
+        tmp_path, "a.jsonl", b'{"text": "caf\xe9"}\n' + jsonl({"text": "ok"}).encode()
+    )
     documents, [rejection] = read(path)
     assert [d.text for d in documents] == ["ok"]
     assert rejection == Rejection(f"{path}:1", "line 1 is not valid UTF-8 text")
@@ -380,13 +438,23 @@ def test_it_rejects_a_line_that_is_not_utf8(tmp_path: Path) -> None:
 def test_it_reads_a_one_line_json_array(tmp_path: Path) -> None:
     path = write(tmp_path, "a.json", json.dumps([{"text": "one"}, {"text": "two"}]))
     documents, _ = read(path)
-    assert [(d.text, d.raw) for d in documents] == [("one", '{"text": "one"}'), ("two", '{"text": "two"}')]
+    assert [(d.text, d.raw) for d in documents] == [
+        ("one", '{"text": "one"}'),
+        ("two", '{"text": "two"}'),
+    ]
 
 
-def test_it_gives_each_element_of_a_pretty_printed_array_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.json", json.dumps([{"text": "one"}, {"text": "two\n}"}], indent=2))
+def test_it_gives_each_element_of_a_pretty_printed_array_its_line(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path, "a.json", json.dumps([{"text": "one"}, {"text": "two\n}"}], indent=2)
+    )
     documents, _ = read(path)
-    assert [(d.text, d.origin) for d in documents] == [("one", f"{path}:2"), ("two\n}", f"{path}:5")]
+    assert [(d.text, d.origin) for d in documents] == [
+        ("one", f"{path}:2"),
+        ("two\n}", f"{path}:5"),
+    ]
 
 
 def test_it_reads_html_records_in_jsonl(tmp_path: Path) -> None:
@@ -407,13 +475,18 @@ class _EndlessStream(io.RawIOBase):
 
     def __init__(self, line: bytes) -> None:
         self.line = line
+        self.position = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = (self.line * (len(buffer) // len(self.line) + 1))[: len(buffer)]
+        start = self.position % len(self.line)
+        data = (self.line * (len(buffer) // len(self.line) + 2))[
+            start : start + len(buffer)
+        ]
         buffer[: len(data)] = data
+        self.position += len(data)
         return len(data)
 
 
@@ -424,13 +497,21 @@ def test_it_reads_csv_rows_with_the_generic_fields(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "a.csv",
-        'id,text,Title,published_at,tags,meta,desk\n'
+        "id,text,Title,published_at,tags,meta,desk\n"
         '7,Body one,First,2024-06-03,"Mali, Russia","{""k"": 1}",world\n',
     )
     [document], _ = read(path)
-    assert (document.external_id, document.text, document.title) == ("7", "Body one", "First")
+    assert (document.external_id, document.text, document.title) == (
+        "7",
+        "Body one",
+        "First",
+    )
     assert document.published_at == datetime(2024, 6, 3, tzinfo=UTC)
-    assert (document.meta["tags"], document.meta["k"], document.meta["desk"]) == (["Mali", "Russia"], 1, "world")
+    assert (document.meta["tags"], document.meta["k"], document.meta["desk"]) == (
+        ["Mali", "Russia"],
+        1,
+        "world",
+    )
 
 
 def test_it_gives_a_multiline_csv_row_the_line_it_starts_on(tmp_path: Path) -> None:
@@ -453,7 +534,9 @@ def test_it_rejects_a_csv_row_with_too_many_fields(tmp_path: Path) -> None:
     path = write(tmp_path, "a.csv", "text,title\nx,y,z\nok,fine\n")
     documents, [rejection] = read(path)
     assert [d.text for d in documents] == ["ok"]
-    assert rejection == Rejection(f"{path}:2", "the row has 3 fields but the header has 2")
+    assert rejection == Rejection(
+        f"{path}:2", "the row has 3 fields but the header has 2"
+    )
 
 
 def test_it_reads_tab_separated_files(tmp_path: Path) -> None:

@@ -50,9 +50,8 @@ def read(
             row = next(rows, None)
         except csv.Error as error:
             lines = feed.take()
-            yield Rejection(
-                file_origin(name, lines[0].number), f"malformed CSV: {error}"
-            )
+            line = lines[0].number if lines else 1
+            yield Rejection(file_origin(name, line), f"malformed CSV: {error}")
             continue
         lines = feed.take()
         if row is None:

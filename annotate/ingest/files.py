@@ -117,8 +117,7 @@ def _open_zip(path: Path, name: str) -> Iterator[InputFile | Rejection]:
             yield Rejection(file_origin(name), problem)
             return
         for info in members:
-            if not is_hidden(info.filename):
-                yield from _open_member(archive, info, f"{name}/{info.filename}")
+            yield from _open_member(archive, info, f"{name}/{info.filename}")
 
 
 def _bomb_problem(members: list[zipfile.ZipInfo]) -> str:
@@ -148,6 +147,8 @@ def _open_member(
             file_origin(name),
             "refused: the archive member's path is absolute or climbs out with '..'",
         )
+        return
+    if is_hidden(member):
         return
     lowered = member.lower()
     if lowered.endswith(".zip"):

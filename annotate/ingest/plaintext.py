@@ -29,8 +29,8 @@ def read_txt(stream: BinaryIO, name: str) -> Iterator[DocumentRecord | Rejection
 
 
 def read_pagedump(stream: BinaryIO, name: str) -> Iterator[DocumentRecord | Rejection]:
-    # Imported here, not at the top, so every other format reads even while the
-    # cleaner's module is being replaced or fails to import.
+    # Imported on use: the cleaner is its own module, written apart from the readers,
+    # and no other format should depend on it importing.
     from annotate.ingest.pagedump import clean_page_dump
 
     decoded = read_document_text(stream)
