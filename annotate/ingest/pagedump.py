@@ -22,14 +22,18 @@ import justext
 from dateutil import parser as date_parser
 
 BULLET = re.compile(r"^\s*(?:[•*+#o·▪■-]|\d+\.)\s+")
-IMAGE_MARKER = re.compile(r"\[(?:[^\]\s]*\.(?:jpe?g|png|gif|webp|svg)[^\]]*|image|IMG|INLINE)\]", re.I)
+IMAGE_MARKER = re.compile(
+    r"\[(?:[^\]\s]*\.(?:jpe?g|png|gif|webp|svg)[^\]]*|image|IMG|INLINE)\]", re.I
+)
 LYNX_NOISE = re.compile(r"\(BUTTON\)|\[[A-Za-z_-]{0,20}\]|^\s*#\S*")
 SENTENCE_END = re.compile(r"[.!?…»\"”’')\]:;。]$")
 LABEL_PREFIX = re.compile(r"^[\w’'-]+(?:\s[\w’'-]+){0,2}\s?:\s+\S")
 CREDIT_SUFFIX = re.compile(r"\([\w .,&'-]{2,40}\)\.?$")
 URL = re.compile(r"https?://\S+|\bt\.me/\S+|www\.\S+")
 BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", re.I)
-SOURCE_CREDIT = re.compile(r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I)
+SOURCE_CREDIT = re.compile(
+    r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I
+)
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
@@ -52,7 +56,11 @@ class CleanedPage:
     style: str = ""
 
     def as_meta(self) -> dict:
-        meta: dict = {"tags": self.tags, "captions": self.captions, "cleaner": {"style": self.style}}
+        meta: dict = {
+            "tags": self.tags,
+            "captions": self.captions,
+            "cleaner": {"style": self.style},
+        }
         if self.source_credit:
             meta["source_credit"] = self.source_credit
         if self.warnings:
@@ -86,7 +94,11 @@ def clean_page_dump(dump: str) -> CleanedPage:
     mark_captions(blocks)
     body_range = densest_prose_run(blocks)
     if body_range is None:
-        return CleanedPage(text="", style=style, warnings=["no article prose found: the page looks like menus and links"])
+        return CleanedPage(
+            text="",
+            style=style,
+            warnings=["no article prose found: the page looks like menus and links"],
+        )
     start, end = body_range
     body = [b for b in article_blocks(blocks[start : end + 1]) if not is_promo(b)]
     page = CleanedPage(text="\n\n".join(b.text for b in body), style=style)
@@ -95,7 +107,9 @@ def clean_page_dump(dump: str) -> CleanedPage:
     page.tags = tag_list(blocks[end + 1 :])
     page.publisher = page.publisher or repeated_site_name(lines)
     if len(page.text) < 200 or len(page.text) < 0.05 * len(dump):
-        page.warnings.append("little article prose was found: check that the text is the article")
+        page.warnings.append(
+            "little article prose was found: check that the text is the article"
+        )
     return page
 
 
@@ -108,7 +122,11 @@ def rendering_style(lines: list[str]) -> str:
     longest = widths[-1]
     indented = sum(1 for line in text_lines if line.startswith("   ")) / len(text_lines)
     near_limit = sum(1 for width in widths if width >= 0.85 * longest) / len(widths)
-    return "wrapped" if longest <= 140 and indented > 0.5 and near_limit > 0.08 else "unwrapped"
+    return (
+        "wrapped"
+        if longest <= 140 and indented > 0.5 and near_limit > 0.08
+        else "unwrapped"
+    )
 
 
 def clean_line(line: str) -> str:
@@ -146,7 +164,11 @@ def wrapped_blocks(lines: list[str]) -> list[Block]:
         if not stripped.strip():
             close()
             continue
-        continues = current and not is_bullet and (this_indent == indent or (bullet and this_indent >= indent))
+        continues = (
+            current
+            and not is_bullet
+            and (this_indent == indent or (bullet and this_indent >= indent))
+        )
         if not continues:
             close()
             start, indent, bullet = number, this_indent, is_bullet
@@ -157,7 +179,9 @@ def wrapped_blocks(lines: list[str]) -> list[Block]:
 
 @cache
 def stoplists() -> dict[str, frozenset[str]]:
-    return {name: frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()}
+    return {
+        name: frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()
+    }
 
 
 def page_stoplist(text: str) -> frozenset[str]:
@@ -166,7 +190,9 @@ def page_stoplist(text: str) -> frozenset[str]:
     if not words:
         return frozenset()
     sample = words[:20_000]
-    best = max(stoplists().values(), key=lambda stops: sum(word in stops for word in sample))
+    best = max(
+        stoplists().values(), key=lambda stops: sum(word in stops for word in sample)
+    )
     return best
 
 
@@ -174,10 +200,17 @@ def prose_score(block: Block, stoplist: frozenset[str]) -> tuple[bool, float]:
     words = re.findall(r"\w+", block.text.lower())
     if not words:
         return False, -1.0
-    stop_density = sum(word in stoplist for word in words) / len(words) if stoplist else 0.3
+    stop_density = (
+        sum(word in stoplist for word in words) / len(words) if stoplist else 0.3
+    )
     ends_sentence = bool(SENTENCE_END.search(block.text))
     long_enough = len(block.text) >= MIN_PROSE_CHARS and len(words) >= 10
-    prose = long_enough and ends_sentence and stop_density >= 0.15 and not URL.search(block.text[:40])
+    prose = (
+        long_enough
+        and ends_sentence
+        and stop_density >= 0.15
+        and not URL.search(block.text[:40])
+    )
     if prose:
         return True, float(len(block.text))
     # Non-prose costs in proportion to its length, so a menu outweighs a short caption.
@@ -188,10 +221,21 @@ def mark_captions(blocks: list[Block]) -> None:
     """Photo captions: lines under a bulleted photo credit, indented deeper than the
     body, or short lines ending in a parenthesised credit such as '(AFP).'"""
     prose_indents = [block.indent for block in blocks if block.prose]
-    body_indent = max(set(prose_indents), key=prose_indents.count) if prose_indents else 0
+    body_indent = (
+        max(set(prose_indents), key=prose_indents.count) if prose_indents else 0
+    )
     for previous, block in zip([None, *blocks], blocks, strict=False):
-        under_credit = previous is not None and previous.bullet and block.indent > body_indent and not block.bullet
-        short_credited = len(block.text) <= 200 and len(block.text.split()) >= 4 and CREDIT_SUFFIX.search(block.text)
+        under_credit = (
+            previous is not None
+            and previous.bullet
+            and block.indent > body_indent
+            and not block.bullet
+        )
+        short_credited = (
+            len(block.text) <= 200
+            and len(block.text.split()) >= 4
+            and CREDIT_SUFFIX.search(block.text)
+        )
         if (under_credit and len(block.text.split()) >= 6) or short_credited:
             block.caption, block.prose = True, False
             block.score = -max(25.0, 0.5 * len(block.text))
@@ -227,11 +271,25 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
         run_end = index
         while run_end + 1 < len(blocks) and not blocks[run_end + 1].prose:
             run_end += 1
-        lone = run_end == index
-        if lone and is_subheading(block):
+        run = blocks[index : run_end + 1]
+        if len(run) == 1 and is_subheading(block):
             kept.append(block)
+        else:
+            kept += [b for b in run if is_short_sentence(b)]
         index = run_end + 1
     return kept
+
+
+def is_short_sentence(block: Block) -> bool:
+    """A short paragraph of the article itself: an unbulleted, punctuated sentence."""
+    return (
+        not block.bullet
+        and not block.caption
+        and len(block.text.split()) >= 5
+        and bool(SENTENCE_END.search(block.text))
+        and not LABEL_PREFIX.match(block.text)
+        and not URL.search(block.text)
+    )
 
 
 def is_subheading(block: Block) -> bool:
@@ -263,14 +321,29 @@ def read_head_metadata(page: CleanedPage, head: list[Block]) -> None:
     page.title = guess_title(window)
 
 
+def is_meta(block: Block) -> bool:
+    text = block.text
+    return bool(
+        BYLINE.match(text)
+        or SOURCE_CREDIT.match(text)
+        or (len(text) <= 60 and DATE_HINT.search(text))
+    )
+
+
 def guess_title(window: list[Block]) -> str:
-    """The last unbulleted, headline-shaped block before the meta lines and the body."""
-    for block in reversed(window):
+    """The headline-shaped block just above the byline/date lines (else above the body)."""
+    meta_at = next(
+        (index for index, block in enumerate(window) if is_meta(block)), len(window)
+    )
+    for block in reversed(window[:meta_at]):
         text = block.text
-        words = text.split()
-        if block.bullet or block.caption or BYLINE.match(text) or SOURCE_CREDIT.match(text) or DATE_HINT.search(text):
+        if block.bullet or block.caption or is_meta(block):
             continue
-        if 4 <= len(words) <= 30 and not text.endswith((".", ":")) and not block.prose:
+        if (
+            3 <= len(text.split()) <= 30
+            and not text.endswith((".", ":"))
+            and not block.prose
+        ):
             return text
     return ""
 
@@ -280,7 +353,9 @@ def parse_date(text: str) -> datetime | None:
         with warnings.catch_warnings():
             # Zone abbreviations it cannot place (ET, PST) are read as UTC below.
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)
-            value = date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1), ignoretz=True)
+            value = date_parser.parse(
+                text, fuzzy=True, default=datetime(2000, 1, 1), ignoretz=True
+            )
     except (ValueError, OverflowError):
         return None
     if value.year < 1990 or value.year > 2100:
@@ -292,7 +367,11 @@ def tag_list(tail: list[Block]) -> list[str]:
     """The first run of short bulleted items after the body: the article's tags."""
     tags: list[str] = []
     for block in tail[:40]:
-        if block.bullet and len(block.text.split()) <= 5 and not SENTENCE_END.search(block.text):
+        if (
+            block.bullet
+            and len(block.text.split()) <= 5
+            and not SENTENCE_END.search(block.text)
+        ):
             tags.append(block.text)
         elif tags or block.prose:
             break
@@ -305,6 +384,10 @@ def repeated_site_name(lines: list[str]) -> str:
     if not stripped:
         return ""
     first = BULLET.sub("", stripped[0]).strip()
-    if 2 <= len(first) <= 60 and len(first.split()) <= 6 and stripped.count(stripped[0]) >= 2:
+    if (
+        2 <= len(first) <= 60
+        and len(first.split()) <= 6
+        and stripped.count(stripped[0]) >= 2
+    ):
         return first
     return ""
