@@ -38,6 +38,7 @@ DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
 MIN_PROSE_CHARS = 70
+LONG_PROSE_CHARS = 200
 SHORT_BLOCK_CHARS = 120
 MAX_DUMP_CHARS = 5_000_000
 
@@ -90,7 +91,9 @@ def clean_page_dump(dump: str) -> CleanedPage:
         return CleanedPage(text="", style=style, warnings=["the page is empty"])
     stoplist = page_stoplist(" ".join(block.text for block in blocks))
     for block in blocks:
-        block.prose, block.score = prose_score(block, stoplist)
+        block.prose, block.score = prose_score(
+            block, stoplist, unwrapped=style == "unwrapped"
+        )
     mark_captions(blocks)
     body_range = densest_prose_run(blocks)
     if body_range is None:
@@ -196,7 +199,9 @@ def page_stoplist(text: str) -> frozenset[str]:
     return best
 
 
-def prose_score(block: Block, stoplist: frozenset[str]) -> tuple[bool, float]:
+def prose_score(
+    block: Block, stoplist: frozenset[str], *, unwrapped: bool = True
+) -> tuple[bool, float]:
     words = re.findall(r"\w+", block.text.lower())
     if not words:
         return False, -1.0
@@ -205,9 +210,14 @@ def prose_score(block: Block, stoplist: frozenset[str]) -> tuple[bool, float]:
     )
     ends_sentence = bool(SENTENCE_END.search(block.text))
     long_enough = len(block.text) >= MIN_PROSE_CHARS and len(words) >= 10
+    # In an unwrapped dump a <br> may cut a sentence: a long line rich in function words
+    # is prose all the same. (Hard-wrapped paragraphs are rejoined, so they keep their end.)
+    unpunctuated_prose = (
+        unwrapped and len(block.text) >= LONG_PROSE_CHARS and stop_density >= 0.3
+    )
     prose = (
         long_enough
-        and ends_sentence
+        and (ends_sentence or unpunctuated_prose)
         and stop_density >= 0.15
         and not URL.search(block.text[:40])
     )
