@@ -320,3 +320,23 @@ def test_it_links_a_publisher_to_the_source_of_its_domain(tmp_path):
         )
     )
     assert Source.objects.get(name="Ghana Times").domain == "ghanaian-times.example"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_loads_batches_on_parallel_connections_without_loss_or_duplicates(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(loader, "BATCH_SIZE", 3)
+    monkeypatch.setattr(loader, "LOAD_THREADS", 2)
+    path = write_jsonl(
+        tmp_path / "many.jsonl",
+        [{"text": f"Article {n}.", "publisher": "AFP"} for n in range(20)],
+    )
+    run_import(path)
+    run_import(path)
+    assert sorted(documents().values_list("text", flat=True)) == sorted(
+        f"Article {n}." for n in range(20)
+    )
+    first, second = ImportRun.objects.order_by("pk")
+    assert (first.imported, first.duplicates) == (20, 0)
+    assert (second.imported, second.duplicates) == (0, 20)

@@ -8,7 +8,10 @@ leaves whole documents only, and running it again completes it.
 from __future__ import annotations
 
 import json
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
 from urllib.parse import urlsplit
@@ -30,6 +33,7 @@ from annotate.models import (
 )
 
 BATCH_SIZE = 2000
+LOAD_THREADS = int(os.environ.get("NEWSAPP_IMPORT_THREADS", "2"))
 MAX_REJECTIONS_KEPT = 10_000
 STAGING_COLUMNS = (
     "external_id",
@@ -161,12 +165,42 @@ class Loader:
         self.annotators: dict[str, object] = {}
 
     def load_batches(self, items: Iterable, counts: LoadCounts, on_progress) -> None:
-        for batch in _batches(items, BATCH_SIZE):
-            records = self._screen(batch, counts)
-            with transaction.atomic():
-                self._insert(records, counts)
-            if on_progress:
-                on_progress(counts)
+        """Load batch by batch; each commits on its own. Building the search vector is
+        most of the database's work, so batches go to LOAD_THREADS connections at once,
+        unless the caller holds a transaction, which other connections cannot see."""
+        threads = 1 if connection.in_atomic_block else LOAD_THREADS
+        work = self._insert_batch if threads > 1 else self._insert_here
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            pending: deque[tuple[Future, list[DocumentRecord]]] = deque()
+            for batch in _batches(items, BATCH_SIZE):
+                records = self._screen(batch, counts)
+                pending.append((pool.submit(work, records), records))
+                # A bounded queue keeps memory flat: wait for the oldest batch.
+                while pending and (len(pending) > threads or pending[0][0].done()):
+                    self._count(pending.popleft(), counts, on_progress)
+            while pending:
+                self._count(pending.popleft(), counts, on_progress)
+
+    def _count(
+        self, done: tuple[Future, list], counts: LoadCounts, on_progress
+    ) -> None:
+        future, records = done
+        imported = future.result()
+        counts.imported += imported
+        counts.duplicates += len(records) - imported
+        if on_progress:
+            on_progress(counts)
+
+    def _insert_here(self, records: list[DocumentRecord]) -> int:
+        with transaction.atomic():
+            return self._insert(records)
+
+    def _insert_batch(self, records: list[DocumentRecord]) -> int:
+        """In a worker thread, on that thread's own connection (returned to the pool)."""
+        try:
+            return self._insert_here(records)
+        finally:
+            connection.close()
 
     def load_file_strictly(
         self, items: Iterable, counts: LoadCounts, on_progress
@@ -180,7 +214,9 @@ class Loader:
                     records = self._screen(batch, counts)
                     if len(counts.rejections) > len(before.rejections):
                         raise StrictImportFailed
-                    self._insert(records, counts)
+                    imported = self._insert(records)
+                    counts.imported += imported
+                    counts.duplicates += len(records) - imported
         except StrictImportFailed:
             # Nothing of the file is kept; its bad records are still all reported.
             for item in items:
@@ -203,9 +239,10 @@ class Loader:
                 records.append(item)
         return records
 
-    def _insert(self, records: list[DocumentRecord], counts: LoadCounts) -> None:
+    def _insert(self, records: list[DocumentRecord]) -> int:
+        """Insert the new documents of a batch; returns how many were new."""
         if not records:
-            return
+            return 0
         rows = [self._row(record) for record in records]
         with connection.cursor() as cursor:
             cursor.execute(STAGING_TABLE)
@@ -223,13 +260,12 @@ class Loader:
                 [self.project.pk],
             )
             inserted = {content_hash: pk for pk, content_hash in cursor.fetchall()}
-        counts.imported += len(inserted)
-        counts.duplicates += len(records) - len(inserted)
         annotated = [
             r for r in records if (r.spans or r.classes) and r.content_hash in inserted
         ]
         if annotated:
             self._add_imported_annotations(annotated, inserted)
+        return len(inserted)
 
     def _row(self, record: DocumentRecord) -> tuple:
         publisher_id = (
