@@ -169,23 +169,28 @@ class Loader:
         most of the database's work, so batches go to LOAD_THREADS connections at once,
         unless the caller holds a transaction, which other connections cannot see."""
         threads = 1 if connection.in_atomic_block else LOAD_THREADS
-        work = self._insert_batch if threads > 1 else self._insert_here
+        if threads == 1:
+            for batch in _batches(items, BATCH_SIZE):
+                records = self._screen(batch, counts)
+                self._add_counts(
+                    self._insert_here(records), records, counts, on_progress
+                )
+            return
         with ThreadPoolExecutor(max_workers=threads) as pool:
             pending: deque[tuple[Future, list[DocumentRecord]]] = deque()
             for batch in _batches(items, BATCH_SIZE):
                 records = self._screen(batch, counts)
-                pending.append((pool.submit(work, records), records))
+                pending.append((pool.submit(self._insert_batch, records), records))
                 # A bounded queue keeps memory flat: wait for the oldest batch.
                 while pending and (len(pending) > threads or pending[0][0].done()):
-                    self._count(pending.popleft(), counts, on_progress)
-            while pending:
-                self._count(pending.popleft(), counts, on_progress)
+                    future, done = pending.popleft()
+                    self._add_counts(future.result(), done, counts, on_progress)
+            for future, done in pending:
+                self._add_counts(future.result(), done, counts, on_progress)
 
-    def _count(
-        self, done: tuple[Future, list], counts: LoadCounts, on_progress
+    def _add_counts(
+        self, imported: int, records: list, counts: LoadCounts, on_progress
     ) -> None:
-        future, records = done
-        imported = future.result()
         counts.imported += imported
         counts.duplicates += len(records) - imported
         if on_progress:
