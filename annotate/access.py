@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from annotate.models import Document, Membership, Project
+from annotate.models import Assignment, Document, Membership, Project
 
 Role = Membership.Role
 RANK = {Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
@@ -57,3 +57,18 @@ def document_in(access: ProjectAccess, pk: int) -> Document:
     if document is None:
         raise Http404("No such document in this project.")
     return document
+
+
+def assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
+    """An assignment of the project the user may open: their own, or anyone's for a
+    reviewer (or in an open project). Someone else's id is a 404, not a 403, so ids
+    reveal nothing."""
+    assignments = Assignment.objects.select_related(
+        "document__publisher", "annotator"
+    ).filter(document__project=access.project, pk=pk)
+    if not access.sees_others_work():
+        assignments = assignments.filter(annotator=user)
+    assignment = assignments.first()
+    if assignment is None:
+        raise Http404("No such assignment in this project.")
+    return assignment

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotate.views import documents, imports, projects, sources, statistics
+from annotate.views import annotate, documents, imports, projects, sources, statistics
 
 app_name = "annotate"
 
@@ -12,6 +12,25 @@ urlpatterns = [
     path(
         "p/<slug:slug>/d/<int:pk>/", documents.document_detail, name="document-detail"
     ),
+    path("p/<slug:slug>/next/", annotate.next_document, name="next"),
+    path("p/<slug:slug>/labels.css", annotate.labels_css, name="labels-css"),
+    path("p/<slug:slug>/a/<int:pk>/", annotate.annotate_page, name="annotate"),
+    path("p/<slug:slug>/a/<int:pk>/spans/", annotate.span_create, name="span-create"),
+    path(
+        "p/<slug:slug>/a/<int:pk>/spans/<int:span_pk>/label/",
+        annotate.span_relabel,
+        name="span-relabel",
+    ),
+    path(
+        "p/<slug:slug>/a/<int:pk>/spans/<int:span_pk>/delete/",
+        annotate.span_delete,
+        name="span-delete",
+    ),
+    path("p/<slug:slug>/a/<int:pk>/undo/", annotate.undo, name="undo"),
+    path("p/<slug:slug>/a/<int:pk>/stances/", annotate.stance_set, name="stance-set"),
+    path("p/<slug:slug>/a/<int:pk>/ratings/", annotate.rating_set, name="rating-set"),
+    path("p/<slug:slug>/a/<int:pk>/submit/", annotate.submit, name="submit"),
+    path("p/<slug:slug>/a/<int:pk>/skip/", annotate.skip, name="skip"),
     path("p/<slug:slug>/import/", imports.import_page, name="import"),
     path("p/<slug:slug>/import/<int:pk>/", imports.import_run, name="import-run"),
     path("p/<slug:slug>/stats/", statistics.project_stats, name="project-stats"),

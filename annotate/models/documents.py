@@ -100,6 +100,9 @@ class Document(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     story_key = models.CharField(max_length=64, blank=True)
+    # Annotators holding a slot (non-gold, not skipped, by active users). Kept by the
+    # queue in the same transaction as the assignment, so `next` can lock on it.
+    assignment_count = models.PositiveIntegerField(default=0)
     search = models.GeneratedField(
         expression=SearchVector(
             "title", Left("text", SEARCH_TEXT_CHARS), config=SEARCH_CONFIG

@@ -1,0 +1,123 @@
+"""Every input of the annotation screen, checked against the document it targets."""
+
+from __future__ import annotations
+
+from django import forms
+
+from annotate.models import Assignment, Label
+
+
+class AssignmentForm(forms.Form):
+    """Base: knows the assignment, so offsets and labels are checked against it."""
+
+    def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        self.text = assignment.document.text
+
+    def label_of_kind(self, kind: str, field: str = "label") -> Label:
+        label = Label.objects.filter(
+            project_id=self.assignment.document.project_id,
+            kind=kind,
+            pk=self.cleaned_data.get(field),
+        ).first()
+        if label is None:
+            raise forms.ValidationError(
+                f"No {kind} label with that id in this project."
+            )
+        return label
+
+    def check_range(
+        self, start: int | None, end: int | None, text: str | None, what: str
+    ) -> None:
+        if start is None or end is None:
+            return
+        if not 0 <= start < end <= len(self.text):
+            raise forms.ValidationError(
+                f"The {what} {start}-{end} is outside the text, which has {len(self.text)} characters."
+            )
+        if text is not None and self.text[start:end] != text:
+            raise forms.ValidationError(
+                f"The {what} {start}-{end} reads {self.text[start:end]!r} in the document, not {text!r}."
+            )
+
+
+class SpanForm(AssignmentForm):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    text = forms.CharField(strip=False)
+    label = forms.IntegerField()
+
+    def clean_label(self) -> Label:
+        return self.label_of_kind(Label.Kind.ENTITY)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_range(
+            data.get("start"), data.get("end"), data.get("text"), "selection"
+        )
+        return data
+
+
+class SpanLabelForm(AssignmentForm):
+    label = forms.IntegerField()
+
+    def clean_label(self) -> Label:
+        return self.label_of_kind(Label.Kind.ENTITY)
+
+
+class EvidenceForm(AssignmentForm):
+    evidence_start = forms.IntegerField(min_value=0, required=False)
+    evidence_end = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("evidence_start"), data.get("evidence_end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError("Give both ends of the evidence, or neither.")
+        self.check_range(start, end, None, "evidence")
+        return data
+
+    def evidence(self) -> dict:
+        start, end = (
+            self.cleaned_data.get("evidence_start"),
+            self.cleaned_data.get("evidence_end"),
+        )
+        return {
+            "evidence_start": start,
+            "evidence_end": end,
+            "evidence_text": self.text[start:end] if start is not None else "",
+        }
+
+
+class StanceForm(EvidenceForm):
+    target = forms.IntegerField()
+    label = forms.IntegerField()
+    note = forms.CharField(required=False, max_length=2000)
+
+    def clean_label(self) -> Label:
+        return self.label_of_kind(Label.Kind.STANCE)
+
+    def clean_target(self):
+        target = self.assignment.document.project.stance_targets.filter(
+            pk=self.cleaned_data["target"]
+        ).first()
+        if target is None:
+            raise forms.ValidationError("No such stance target in this project.")
+        return target
+
+
+class RatingForm(EvidenceForm):
+    source = forms.CharField(max_length=300)
+    role = forms.ChoiceField(choices=[("publisher", "publisher"), ("cited", "cited")])
+    label = forms.IntegerField()
+    rationale = forms.CharField(required=False, max_length=2000)
+
+    def clean_label(self) -> Label:
+        return self.label_of_kind(Label.Kind.RELIABILITY)
+
+    def clean_source(self) -> str:
+        name = self.cleaned_data["source"].strip()
+        if not name:
+            raise forms.ValidationError("Name the source.")
+        return name

@@ -1,0 +1,67 @@
+"""Who labels what next: an unfinished assignment of theirs first, else a document
+that still has a free slot (fewer than `overlap` annotators) and is not yet theirs.
+
+Candidate documents are taken with SELECT ... FOR UPDATE SKIP LOCKED, so annotators
+pressing next at once each get a different document without waiting on one another,
+and the slot count lives on the document row itself: a row locked and re-checked
+after another transaction's commit sees that transaction's count, so no document
+ever gets more than `overlap` annotators.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+
+from annotate.models import Assignment, Document, Project
+
+
+def next_assignment(*, project: Project, user) -> Assignment | None:
+    """The assignment `user` should work on next in `project`, or None when all is done."""
+    unfinished = (
+        Assignment.objects.by(user)
+        .open()
+        .filter(document__project=project)
+        .order_by("id")
+        .first()
+    )
+    if unfinished is not None:
+        return unfinished
+    with transaction.atomic():
+        theirs = Assignment.objects.filter(
+            document=OuterRef("pk"), annotator=user, is_gold=False
+        )
+        document = (
+            Document.objects.for_project(project)
+            .filter(assignment_count__lt=project.overlap)
+            .exclude(Exists(theirs))
+            .order_by("id")
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("id")
+            .first()
+        )
+        if document is None:
+            return None
+        Document.objects.filter(pk=document.pk).update(
+            assignment_count=F("assignment_count") + 1
+        )
+        return Assignment.objects.create(document=document, annotator=user)
+
+
+def release(assignment: Assignment) -> None:
+    """Give a skipped document's slot back, so someone else can label it."""
+    with transaction.atomic():
+        assignment.skip()
+        Document.objects.filter(
+            pk=assignment.document_id, assignment_count__gt=0
+        ).update(assignment_count=F("assignment_count") - 1)
+
+
+def progress(*, project: Project, user) -> dict[str, int]:
+    """Done / assigned for the user, and the project's size: the progress line."""
+    mine = Assignment.objects.by(user).filter(document__project=project)
+    return {
+        "done": mine.filter(status=Assignment.Status.SUBMITTED).count(),
+        "assigned": mine.exclude(status=Assignment.Status.SKIPPED).count(),
+        "total": Document.objects.for_project(project).count(),
+    }

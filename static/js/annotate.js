@@ -1,0 +1,178 @@
+// The annotation screen's keyboard and selection handling. Everything else is htmx.
+"use strict";
+
+(function () {
+  const screen = document.getElementById("screen");
+  if (!screen) return;
+  const editable = screen.dataset.editable === "true";
+  const textBox = () => document.getElementById("doc-text");
+
+  // Offsets: the browser counts UTF-16 code units, the server Unicode code points.
+  // This is the one place that converts: the code points before (node, offset).
+  function codePointOffset(container, node, offset) {
+    const range = document.createRange();
+    range.setStart(container, 0);
+    range.setEnd(node, offset);
+    return Array.from(range.toString()).length;
+  }
+
+  // The current selection inside the text as {start, end, text} in code points, or null.
+  function selectedRange() {
+    const box = textBox();
+    const selection = window.getSelection();
+    if (!box || !selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!box.contains(range.startContainer) || !box.contains(range.endContainer)) return null;
+    let start = codePointOffset(box, range.startContainer, range.startOffset);
+    let end = codePointOffset(box, range.endContainer, range.endOffset);
+    const chars = Array.from(box.textContent);
+    // Leave out surrounding spaces: a double-click takes the trailing one.
+    while (start < end && /\s/.test(chars[start])) start++;
+    while (end > start && /\s/.test(chars[end - 1])) end--;
+    if (start >= end) return null;
+    return { start, end, text: chars.slice(start, end).join("") };
+  }
+
+  // Select code points [start, end) of the text, e.g. a find match.
+  function selectCodePoints(start, end) {
+    const box = textBox();
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let seen = 0;
+    let startSet = false;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const points = Array.from(node.data);
+      const units = (n) => points.slice(0, n).join("").length;
+      if (!startSet && start <= seen + points.length) {
+        range.setStart(node, units(start - seen));
+        startSet = true;
+      }
+      if (startSet && end <= seen + points.length) {
+        range.setEnd(node, units(end - seen));
+        break;
+      }
+      seen += points.length;
+    }
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+  }
+
+  function createSpan(labelId) {
+    const picked = selectedRange();
+    if (!picked || !editable) return false;
+    const form = document.getElementById("span-form");
+    form.elements.start.value = picked.start;
+    form.elements.end.value = picked.end;
+    form.elements.text.value = picked.text;
+    form.elements.label.value = labelId;
+    form.requestSubmit();
+    window.getSelection().removeAllRanges();
+    return true;
+  }
+
+  // Find: Enter selects the next occurrence of the typed text.
+  const find = document.getElementById("find");
+  let findFrom = 0; // in UTF-16 code units of the lower-cased text
+  function findNext() {
+    const needle = find.value.toLowerCase();
+    if (!needle) return;
+    const haystack = textBox().textContent.toLowerCase();
+    let at = haystack.indexOf(needle, findFrom);
+    if (at < 0) at = haystack.indexOf(needle);
+    if (at < 0) return;
+    findFrom = at + needle.length;
+    const start = Array.from(haystack.slice(0, at)).length;
+    selectCodePoints(start, start + Array.from(needle).length);
+  }
+  if (find) {
+    // Selecting text in the page takes the focus from the box, so the match is
+    // selected on Enter, once typing is over; Enter again finds the next one.
+    find.addEventListener("input", () => { findFrom = 0; });
+    find.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); find.blur(); findNext(); }
+      if (event.key === "Escape") find.blur();
+    });
+  }
+
+  // Stance and rating forms send the selected text as their evidence.
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt.closest && event.detail.elt.closest(".takes-evidence");
+    const picked = selectedRange();
+    if (form && picked) {
+      event.detail.parameters.evidence_start = picked.start;
+      event.detail.parameters.evidence_end = picked.end;
+      if (form.classList.contains("add-source") && !event.detail.parameters.source) {
+        event.detail.parameters.source = picked.text;
+      }
+    }
+  });
+
+  // A selection fills the "another source" box, so a source can be added by selecting it.
+  document.addEventListener("selectionchange", () => {
+    const box = document.getElementById("new-source");
+    const picked = selectedRange();
+    if (box && picked && picked.text.length <= 120 && document.activeElement !== box) box.value = picked.text;
+  });
+
+  // The flash line clears itself after a change went through.
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const flash = document.getElementById("flash");
+    if (flash && event.detail.successful) { flash.textContent = ""; flash.className = "flash"; }
+  });
+
+  document.getElementById("entity-labels").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-label]");
+    if (button) createSpan(button.dataset.label);
+  });
+
+  // Clicking a span in the text takes you to its row in the list.
+  document.addEventListener("click", (event) => {
+    const mark = event.target.closest && event.target.closest("#doc-text mark[data-span]");
+    if (!mark || !window.getSelection().isCollapsed) return;
+    const row = document.querySelector(`.span-row[data-span="${mark.dataset.span}"]`);
+    if (row) { row.focus(); row.scrollIntoView({ block: "nearest" }); }
+  });
+
+  const help = document.getElementById("help");
+  document.getElementById("help-button").addEventListener("click", () => help.showModal());
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]");
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const key = event.key;
+    if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft") && selectedRange()) {
+      event.preventDefault();
+      window.getSelection().modify("extend", key === "ArrowRight" ? "forward" : "backward", "word");
+      return;
+    }
+    if (key === "Enter" && event.shiftKey) { event.preventDefault(); document.getElementById("submit-button")?.click(); return; }
+    if (key === "K" && event.shiftKey) { event.preventDefault(); document.getElementById("skip-button")?.click(); return; }
+    if (key === "?") { event.preventDefault(); help.open ? help.close() : help.showModal(); return; }
+    if (key === "/") { event.preventDefault(); find?.focus(); find?.select(); return; }
+    const row = event.target.closest && event.target.closest(".choice-row, .span-row");
+    if (row && row.classList.contains("span-row") && (key === "Delete" || key === "Backspace")) {
+      event.preventDefault();
+      row.querySelector(".delete")?.click();
+      return;
+    }
+    if (row && row.classList.contains("choice-row")) {
+      const choice = row.querySelector(`button[data-key="${CSS.escape(key)}"]`);
+      if (choice) { event.preventDefault(); choice.click(); return; }
+    }
+    if (selectedRange()) {
+      const button = document.querySelector(`#entity-labels [data-key="${CSS.escape(key.toLowerCase())}"]`);
+      if (button && createSpan(button.dataset.label)) event.preventDefault();
+      return;
+    }
+    if (key === "u") { event.preventDefault(); document.getElementById("undo-button")?.click(); }
+    if (key === "g") { event.preventDefault(); const g = document.getElementById("guidelines"); g.open = !g.open; }
+  });
+
+  // Exposed for the browser tests of the offset conversion.
+  window.newsapp = { codePointOffset, selectCodePoints, selectedRange };
+})();
