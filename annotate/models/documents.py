@@ -102,7 +102,7 @@ class Document(models.Model):
     story_key = models.CharField(max_length=64, blank=True)
     # Annotators holding a slot (non-gold, not skipped, by active users). Kept by the
     # queue in the same transaction as the assignment, so `next` can lock on it.
-    assignment_count = models.PositiveIntegerField(default=0)
+    assignment_count = models.PositiveIntegerField(default=0, db_default=0)
     search = models.GeneratedField(
         expression=SearchVector(
             "title", Left("text", SEARCH_TEXT_CHARS), config=SEARCH_CONFIG
@@ -127,6 +127,8 @@ class Document(models.Model):
             models.Index(
                 fields=["project", "external_id"], name="document_external_id"
             ),
+            # The queue's scan: documents of a project with a free slot, in id order.
+            models.Index(fields=["project", "assignment_count", "id"], name="document_queue"),
         ]
 
     def __str__(self) -> str:
