@@ -2,11 +2,15 @@
 article-extraction benchmark's human-checked bodies, per page and micro-averaged per
 rendering style, beside taking the dump whole and trafilatura on the same pages' HTML.
 
-    python bench/extract.py [--render] [--json PATH] [--pages]
+    python bench/extract.py [--pages] [--json PATH]
 
-The 20 pages with dumps in the shared data are the development set. `--render` first
-renders the other 40 benchmark pages with w3m and lynx (the README's exact commands)
-into var/bench/dumps/, a held-out set the cleaner was never shaped on.
+Tokens are whitespace-separated; shingles are multisets (a sentence repeated in the
+prediction counts twice against precision). Micro-averaging adds up the shared, predicted
+and true shingle counts of all pages before dividing.
+
+Sets: "dev" is the 20 pages whose dumps ship in the shared data (the cleaner was shaped
+on them); "held-out" is the other 40 shared pages rendered by bench/render_dumps.py;
+"upstream" is the rest of upstream's 181 pages, when render_dumps.py --upstream made it.
 """
 
 from __future__ import annotations
@@ -14,61 +18,49 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import shutil
-import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from annotate.ingest.pagedump import clean_page_dump  # noqa: E402
+from bench.render_dumps import BENCH, HELD_OUT, UPSTREAM  # noqa: E402
 
-SHARED = Path(os.environ.get("NEWSAPP_SHARED_DATA", ROOT.parent / "shared" / "data"))
-BENCH = SHARED / "article-extraction-benchmark"
-HELD_OUT = ROOT / "var" / "bench" / "dumps"
-RENDERERS = {
-    "w3m": [
-        "w3m",
-        "-dump",
-        "-cols",
-        "10000",
-        "-T",
-        "text/html",
-        "-I",
-        "UTF-8",
-        "-O",
-        "UTF-8",
-    ],
-    "lynx": [
-        "lynx",
-        "-dump",
-        "-nolist",
-        "-width=100",
-        "-assume_charset=utf-8",
-        "-display_charset=utf-8",
-        "-force_html",
-    ],
-}
+STYLES = ("w3m", "lynx")
+Counts = tuple[int, int, int]
 
 
-def shingles(text: str, size: int = 4) -> Counter:
-    """Multiset of overlapping 4-token windows over whitespace tokens."""
+class PageSet(NamedTuple):
+    name: str
+    dumps: Path  # holds w3m/ and lynx/
+    benchmark: Path  # holds html/ and ground-truth.json
+
+
+SETS = (
+    PageSet("dev", BENCH / "page-text-dumps", BENCH),
+    PageSet("held-out", HELD_OUT, BENCH),
+    PageSet("upstream", UPSTREAM, UPSTREAM),
+)
+
+
+def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
     tokens = text.split()
     return Counter(
         tuple(tokens[i : i + size]) for i in range(max(0, len(tokens) - size + 1))
     )
 
 
-def overlap(truth: str, predicted: str) -> tuple[int, int, int]:
-    """(shared, predicted total, true total) shingle counts: micro-averaging adds these up."""
+def overlap(truth: str, predicted: str) -> Counts:
+    """(shared, predicted, true) shingle counts."""
     true, pred = shingles(truth), shingles(predicted)
     return sum((true & pred).values()), sum(pred.values()), sum(true.values())
 
 
-def scores(counts: tuple[int, int, int]) -> tuple[float, float, float]:
+def scores(counts: Counts) -> tuple[float, float, float]:
     shared, predicted, true = counts
     precision = shared / predicted if predicted else 0.0
     recall = shared / true if true else 0.0
@@ -76,105 +68,93 @@ def scores(counts: tuple[int, int, int]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def render_held_out(truth: dict[str, dict]) -> None:
-    """Render the benchmark pages that have no shipped dumps with w3m and lynx."""
-    shipped = {path.stem for path in (BENCH / "page-text-dumps" / "w3m").glob("*.txt")}
-    for style, command in RENDERERS.items():
-        if shutil.which(command[0]) is None:
-            raise SystemExit(
-                f"{command[0]} is not installed (apt-get install {command[0]})"
-            )
-        folder = HELD_OUT / style
-        folder.mkdir(parents=True, exist_ok=True)
-        for page_id in sorted(set(truth) - shipped):
-            page = folder / f"{page_id}.html"
-            page.write_bytes(
-                gzip.decompress((BENCH / "html" / f"{page_id}.html.gz").read_bytes())
-            )
-            # w3m renders nothing from a pipe, so each page goes through a file.
-            result = subprocess.run(
-                [*command, str(page)],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-            page.unlink()
-            (folder / f"{page_id}.txt").write_bytes(result.stdout)
+def add(total: Counts, counts: Counts) -> Counts:
+    return (total[0] + counts[0], total[1] + counts[1], total[2] + counts[2])
 
 
-def evaluate(
-    folder: Path, truth: dict[str, dict], show_pages: bool
-) -> dict[str, tuple]:
-    totals = {"cleaner": [0, 0, 0], "whole dump": [0, 0, 0]}
+def trafilatura_bodies(benchmark: Path, ids: list[str]) -> dict[str, str]:
+    import trafilatura
+
+    bodies = {}
+    for page_id in ids:
+        html = gzip.decompress((benchmark / "html" / f"{page_id}.html.gz").read_bytes())
+        bodies[page_id] = trafilatura.extract(
+            html.decode("utf-8", "replace"), include_comments=False
+        ) or ""
+    return bodies
+
+
+def score_style(
+    folder: Path, truth: dict[str, dict], extracted: dict[str, str]
+) -> dict:
+    """Per-page and micro-averaged scores of the cleaner, the whole dump and trafilatura."""
+    totals = {"cleaner": (0, 0, 0), "whole dump": (0, 0, 0), "trafilatura": (0, 0, 0)}
+    pages, slowest = {}, 0.0
     for path in sorted(folder.glob("*.txt")):
         body = truth[path.stem]["articleBody"]
         dump = path.read_text(encoding="utf-8", errors="replace")
+        started = time.perf_counter()
         cleaned = clean_page_dump(dump).text
-        for name, predicted in (("cleaner", cleaned), ("whole dump", dump)):
-            counts = overlap(body, predicted)
-            totals[name] = [a + b for a, b in zip(totals[name], counts, strict=True)]
-        if show_pages:
-            p, r, f = scores(overlap(body, cleaned))
-            print(f"    {path.stem[:12]}  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
-    return {name: scores(tuple(counts)) for name, counts in totals.items()} | {
-        "pages": len(list(folder.glob("*.txt")))
+        slowest = max(slowest, time.perf_counter() - started)
+        candidates = {
+            "cleaner": cleaned,
+            "whole dump": dump,
+            "trafilatura": extracted[path.stem],
+        }
+        for name, predicted in candidates.items():
+            totals[name] = add(totals[name], overlap(body, predicted))
+        pages[path.stem] = scores(overlap(body, cleaned))
+    return {
+        "pages": pages,
+        "micro": {name: scores(counts) for name, counts in totals.items()},
+        "slowest_seconds": round(slowest, 3),
     }
 
 
-def trafilatura_scores(
-    ids: list[str], truth: dict[str, dict]
-) -> tuple[float, float, float]:
-    import trafilatura
+def print_pages(pages: dict[str, tuple[float, float, float]]) -> None:
+    for page_id, (p, r, f) in pages.items():
+        print(f"    {page_id[:12]}  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
 
-    totals = [0, 0, 0]
-    for page_id in ids:
-        html = gzip.decompress(
-            (BENCH / "html" / f"{page_id}.html.gz").read_bytes()
-        ).decode("utf-8", "replace")
-        predicted = trafilatura.extract(html, include_comments=False) or ""
-        counts = overlap(truth[page_id]["articleBody"], predicted)
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-    return scores(tuple(totals))
+
+def print_row(set_name: str, style: str, result: dict) -> None:
+    micro = result["micro"]
+    p, r, f = micro["cleaner"]
+    print(
+        f"{set_name:<9} {style:<5} {len(result['pages']):>5}  {p:.3f}  {r:.3f}  {f:.3f}"
+        f"  {micro['whole dump'][2]:>10.3f}  {micro['trafilatura'][2]:>11.3f}"
+        f"  {result['slowest_seconds']:>7.2f}s"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--render", action="store_true", help="render the 40 held-out pages first"
-    )
-    parser.add_argument("--pages", action="store_true", help="print every page's score")
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--pages", action="store_true", help="print every page's F1")
+    parser.add_argument("--json", type=Path, help="write all scores to this file")
     args = parser.parse_args()
-    truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
-    if args.render:
-        render_held_out(truth)
-    report: dict = {}
-    sets = [("dev", BENCH / "page-text-dumps"), ("held-out", HELD_OUT)]
     print(
-        f"{'set':<9} {'style':<5} {'pages':>5}  {'cleaner P/R/F1':<20} {'whole dump F1':>13}  {'trafilatura on HTML F1':>22}"
+        f"{'set':<9} {'style':<5} {'pages':>5}  {'P':<5}  {'R':<5}  {'F1':<5}"
+        f"  {'whole dump':>10}  {'trafilatura':>11}  {'slowest':>8}"
     )
-    for set_name, base in sets:
-        for style in RENDERERS:
-            folder = base / style
-            if not folder.is_dir() or not any(folder.glob("*.txt")):
-                continue
-            result = evaluate(folder, truth, args.pages)
-            ids = [path.stem for path in sorted(folder.glob("*.txt"))]
-            result["trafilatura_html"] = trafilatura_scores(ids, truth)
-            report[f"{set_name}/{style}"] = result
-            p, r, f = result["cleaner"]
-            print(
-                f"{set_name:<9} {style:<5} {result['pages']:>5}  {p:.3f}/{r:.3f}/{f:.3f}      "
-                f"{result['whole dump'][2]:>13.3f}  {result['trafilatura_html'][2]:>22.3f}"
-            )
-    if not HELD_OUT.is_dir():
-        print("(no held-out renders: run with --render, which needs w3m and lynx)")
+    report = {}
+    for page_set in SETS:
+        if not all((page_set.dumps / style).is_dir() for style in STYLES):
+            print(f"{page_set.name:<9} (no dumps: run bench/render_dumps.py)")
+            continue
+        truth_file = page_set.benchmark / "ground-truth.json"
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        ids = sorted({path.stem for path in (page_set.dumps / "w3m").glob("*.txt")})
+        extracted = trafilatura_bodies(page_set.benchmark, ids)
+        for style in STYLES:
+            result = score_style(page_set.dumps / style, truth, extracted)
+            report[f"{page_set.name}/{style}"] = result
+            if args.pages:
+                print_pages(result["pages"])
+            print_row(page_set.name, style, result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ prose (subheadings) are kept. Metadata is read from the lines around the title.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -41,6 +43,13 @@ MIN_PROSE_CHARS = 70
 LONG_PROSE_CHARS = 200
 SHORT_BLOCK_CHARS = 120
 MAX_DUMP_CHARS = 5_000_000
+EXP_BUL = __import__("os").environ.get("BUL") == "1"
+EXP_DUP = __import__("os").environ.get("DUP") == "1"
+MAX_GAP = int(__import__("os").environ.get("MAXGAP", "1000"))
+EXP_KEEP = __import__("os").environ.get("KEEP") == "1"
+INSERT_HEADING = re.compile(r"^(?:related|read more|read next|more|most read|see also|also read|advertisement|share|listen)\b", re.I)
+GAP_SHARE = float(__import__("os").environ.get("GS", "0.15"))
+GAP_GROWTH = float(__import__("os").environ.get("GG", "0.5"))
 
 
 @dataclass
@@ -86,7 +95,7 @@ def clean_page_dump(dump: str) -> CleanedPage:
         dump = dump[:MAX_DUMP_CHARS]
     lines = dump.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     style = rendering_style(lines)
-    blocks = wrapped_blocks(lines) if style == "wrapped" else line_blocks(lines)
+    blocks = read_blocks(lines, wrap_width(lines, style))
     if not blocks:
         return CleanedPage(text="", style=style, warnings=["the page is empty"])
     stoplist = page_stoplist(" ".join(block.text for block in blocks))
@@ -94,7 +103,9 @@ def clean_page_dump(dump: str) -> CleanedPage:
         block.prose, block.score = prose_score(
             block, stoplist, unwrapped=style == "unwrapped"
         )
-    mark_captions(blocks)
+    mark_credited_captions(blocks)
+    if EXP_DUP:
+        mark_repeated_prose(blocks)
     body_range = densest_prose_run(blocks)
     if body_range is None:
         return CleanedPage(
@@ -105,6 +116,7 @@ def clean_page_dump(dump: str) -> CleanedPage:
     start, end = body_range
     body = [b for b in article_blocks(blocks[start : end + 1]) if not is_promo(b)]
     page = CleanedPage(text="\n\n".join(b.text for b in body), style=style)
+    mark_head_captions(blocks[max(0, start - 15) : start], blocks[start].indent)
     page.captions = [b.text for b in blocks[max(0, start - 15) : end + 1] if b.caption]
     read_head_metadata(page, blocks[:start])
     page.tags = tag_list(blocks[end + 1 :])
@@ -137,46 +149,44 @@ def clean_line(line: str) -> str:
     return re.sub(r"\s+", " ", line).strip()
 
 
-def line_blocks(lines: list[str]) -> list[Block]:
-    blocks = []
-    for number, line in enumerate(lines, start=1):
-        text = clean_line(BULLET.sub("", line))
-        if text:
-            indent = len(line) - len(line.lstrip())
-            blocks.append(Block(text, number, indent, bool(BULLET.match(line))))
-    return blocks
+def wrap_width(lines: list[str], style: str) -> int:
+    """The column a renderer wraps at: a hard wall of line ends in a wrapped dump, the
+    line-length cap (w3m cuts lines near 1,020 characters) in an unwrapped one."""
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if not lengths:
+        return 0
+    if style == "wrapped":
+        return lengths[int(0.95 * (len(lengths) - 1))]
+    return lengths[-1] if lengths[-1] >= 400 else 10**9
 
 
-def wrapped_blocks(lines: list[str]) -> list[Block]:
-    """Join hard-wrapped lines back into paragraphs: a paragraph runs while the indent
-    holds and no blank line, bullet or marker line intervenes."""
+def read_blocks(lines: list[str], width: int) -> list[Block]:
+    """Lines into blocks, re-joining a line with the next where the renderer wrapped it:
+    same text column, and the next line's first word would not have fitted."""
     blocks: list[Block] = []
-    current: list[str] = []
-    start, indent, bullet = 0, 0, False
-
-    def close() -> None:
-        text = clean_line(" ".join(current))
-        if text:
-            blocks.append(Block(text, start, indent, bullet))
-        current.clear()
-
-    for number, line in enumerate(lines, start=1):
-        stripped = LYNX_NOISE.sub("", line).rstrip()
-        this_indent = len(line) - len(line.lstrip())
-        is_bullet = bool(BULLET.match(line))
-        if not stripped.strip():
-            close()
+    previous = ""
+    column = -1
+    for number, raw in enumerate(lines, start=1):
+        line = LYNX_NOISE.sub("", raw).rstrip() if width < 400 else raw.rstrip()
+        if not line.strip():
+            previous, column = "", -1
             continue
-        continues = (
-            current
-            and not is_bullet
-            and (this_indent == indent or (bullet and this_indent >= indent))
+        indent = len(line) - len(line.lstrip())
+        bullet = BULLET.match(line)
+        text = clean_line(BULLET.sub("", line))
+        first_word = line.split()[0]
+        wrapped = (
+            previous
+            and not bullet
+            and indent == column
+            and len(previous) + 1 + len(first_word) > width
         )
-        if not continues:
-            close()
-            start, indent, bullet = number, this_indent, is_bullet
-        current.append(BULLET.sub("", stripped) if is_bullet else stripped)
-    close()
+        if wrapped and blocks:
+            blocks[-1].text = clean_line(blocks[-1].text + " " + text)
+        elif text:
+            blocks.append(Block(text, number, indent, bool(bullet)))
+        previous = line
+        column = bullet.end() if bullet else indent
     return blocks
 
 
@@ -227,45 +237,88 @@ def prose_score(
     return False, -max(25.0, 0.5 * len(block.text))
 
 
-def mark_captions(blocks: list[Block]) -> None:
-    """Photo captions: lines under a bulleted photo credit, indented deeper than the
-    body, or short lines ending in a parenthesised credit such as '(AFP).'"""
-    prose_indents = [block.indent for block in blocks if block.prose]
-    body_indent = (
-        max(set(prose_indents), key=prose_indents.count) if prose_indents else 0
-    )
-    for previous, block in zip([None, *blocks], blocks, strict=False):
-        under_credit = (
-            previous is not None
-            and previous.bullet
-            and block.indent > body_indent
-            and not block.bullet
-        )
-        short_credited = (
+def mark_credited_captions(blocks: list[Block]) -> None:
+    """Short lines ending in a parenthesised credit, such as '... in Bamako (AFP).'"""
+    for block in blocks:
+        if (
             len(block.text) <= 200
             and len(block.text.split()) >= 4
             and CREDIT_SUFFIX.search(block.text)
-        )
-        if (under_credit and len(block.text.split()) >= 6) or short_credited:
+        ):
             block.caption, block.prose = True, False
-            block.score = -max(25.0, 0.5 * len(block.text))
+            block.score = -boilerplate_cost(block)
+
+
+def mark_head_captions(head: list[Block], body_indent: int) -> None:
+    """Above the body, a line under a bulleted photo credit and indented deeper than the
+    body is the photo's caption. (Inside the body the same shape is a definition list.)"""
+    for previous, block in itertools.pairwise(head):
+        if (
+            previous.bullet
+            and not block.bullet
+            and block.indent > body_indent
+            and len(block.text.split()) >= 6
+        ):
+            block.caption = True
+
+
+def mark_repeated_prose(blocks: list[Block]) -> None:
+    """Prose printed twice on a page is a banner or a teaser, not the article: it counts
+    as boilerplate, so it never outweighs the article."""
+    seen = Counter(block.text for block in blocks if block.prose)
+    for block in blocks:
+        if block.prose and seen[block.text] > 1:
+            block.prose, block.score = False, -boilerplate_cost(block)
 
 
 def densest_prose_run(blocks: list[Block]) -> tuple[int, int] | None:
-    """The maximum-sum run of block scores (Kadane): the article's extent."""
-    best, best_range, running, run_start = 0.0, None, 0.0, 0
+    """The article's extent: the best maximum-sum run over the prose indents tried."""
+    best: tuple[float, tuple[int, int] | None] = (0.0, None)
+    for indent in prose_indents(blocks):
+        best = max(best, densest_run_at(blocks, indent), key=lambda found: found[0])
+    return best[1]
+
+
+def prose_indents(blocks: list[Block]) -> list[int]:
+    """Indents that carry a fair share of the page's prose: the article's is among them."""
+    chars: dict[int, int] = {}
+    for block in blocks:
+        if block.prose:
+            chars[block.indent] = chars.get(block.indent, 0) + len(block.text)
+    total = sum(chars.values())
+    return [indent for indent, size in chars.items() if size >= GAP_SHARE * total]
+
+
+def densest_run_at(
+    blocks: list[Block], indent: int
+) -> tuple[float, tuple[int, int] | None]:
+    """Kadane over block scores where prose at another indent (teasers, sidebars) counts
+    as boilerplate, and each further block of a gap costs more than the last: an article
+    survives a short insert, not a long break such as the one before its comments."""
+    best, best_range, running, run_start, gap = 0.0, None, 0.0, 0, 0
     for index, block in enumerate(blocks):
         if running <= 0:
-            running, run_start = 0.0, index
-        running += block.score
-        if running > best and block.prose:
-            best, best_range = running, (run_start, index)
+            running, run_start, gap = 0.0, index, 0
+        if block.prose and (block.indent == indent or (EXP_BUL and block.bullet)):
+            running += block.score
+            gap = 0
+            if running > best:
+                best, best_range = running, (run_start, index)
+        else:
+            gap += 1
+            running -= boilerplate_cost(block) * (1 + GAP_GROWTH * (gap - 1))
+            if gap >= MAX_GAP:
+                running = 0.0
     if best_range is None:
-        return None
+        return 0.0, None
     start, end = best_range
     while start < end and not blocks[start].prose:
         start += 1
-    return start, end
+    return best, (start, end)
+
+
+def boilerplate_cost(block: Block) -> float:
+    return max(25.0, 0.5 * len(block.text))
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:
@@ -282,12 +335,27 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
         while run_end + 1 < len(blocks) and not blocks[run_end + 1].prose:
             run_end += 1
         run = blocks[index : run_end + 1]
-        if len(run) == 1 and is_subheading(block):
+        if EXP_KEEP:
+            kept += kept_from_run(run)
+        elif len(run) == 1 and is_subheading(block):
             kept.append(block)
         else:
             kept += [b for b in run if is_short_sentence(b)]
         index = run_end + 1
     return kept
+
+
+def kept_from_run(run: list[Block]) -> list[Block]:
+    if INSERT_HEADING.match(run[0].text):
+        return []
+    return [
+        b
+        for b in run
+        if not b.caption
+        and not URL.search(b.text)
+        and not (LABEL_PREFIX.match(b.text) and len(b.text) <= SHORT_BLOCK_CHARS)
+        and not INSERT_HEADING.match(b.text)
+    ]
 
 
 def is_short_sentence(block: Block) -> bool:

@@ -148,7 +148,7 @@ class Span(models.Model):
     )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
-    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="spans")
+    label = models.ForeignKey("Label", on_delete=models.RESTRICT, related_name="spans")
     text = models.TextField()
     entity = models.ForeignKey(
         "Entity", null=True, blank=True, on_delete=models.SET_NULL, related_name="spans"
@@ -201,7 +201,7 @@ class Stance(Evidence):
     target = models.ForeignKey(
         "StanceTarget", on_delete=models.CASCADE, related_name="stances"
     )
-    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="stances")
+    label = models.ForeignKey("Label", on_delete=models.RESTRICT, related_name="stances")
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -230,7 +230,7 @@ class Rating(Evidence):
         "Source", on_delete=models.PROTECT, related_name="ratings"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
-    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="ratings")
+    label = models.ForeignKey("Label", on_delete=models.RESTRICT, related_name="ratings")
     rationale = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -128,7 +128,9 @@ class Document(models.Model):
                 fields=["project", "external_id"], name="document_external_id"
             ),
             # The queue's scan: documents of a project with a free slot, in id order.
-            models.Index(fields=["project", "assignment_count", "id"], name="document_queue"),
+            models.Index(
+                fields=["project", "assignment_count", "id"], name="document_queue"
+            ),
         ]
 
     def __str__(self) -> str:

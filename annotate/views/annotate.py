@@ -22,7 +22,7 @@ from annotate.access import ProjectAccess, assignment_in, project_access
 from annotate.citations import cited_sources
 from annotate.forms import RatingForm, SpanForm, SpanLabelForm, StanceForm
 from annotate.models import Assignment, Label, Rating, Span
-from annotate.rendering import segments
+from annotate.rendering import marked_text
 
 TEMPLATE = "annotate/annotate.html"
 
@@ -84,14 +84,20 @@ def screen_context(
         (r.source.name.casefold(), r.role): r
         for r in assignment.ratings.select_related("source")
     }
+    urls = screen_urls(project.slug, assignment.pk)
+    for span in spans:
+        # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
+        span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
+        span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
     return {
+        "urls": urls,
         "access": access,
         "project": project,
         "assignment": assignment,
         "document": document,
         "editable": assignment.review_state == Assignment.ReviewState.PENDING
         and assignment.annotator_id == request.user.pk,
-        "segments": segments(document.text, spans),
+        "marked_text": marked_text(document.text, spans),
         "spans": sorted(spans, key=lambda span: (span.start, -span.end)),
         "entity_labels": [label for label in labels if label.kind == Label.Kind.ENTITY],
         "stance_labels": [label for label in labels if label.kind == Label.Kind.STANCE],
@@ -105,6 +111,17 @@ def screen_context(
         if project.guidelines
         else "",
     }
+
+
+def screen_urls(slug: str, pk: int) -> dict[str, str]:
+    """The screen's action URLs, reversed once per page; span URLs carry span 0."""
+    names = {"stance": "stance-set", "rating": "rating-set"}
+    urls = {
+        key: reverse(f"annotate:{name}", args=[slug, pk]) for key, name in names.items()
+    }
+    urls["relabel"] = reverse("annotate:span-relabel", args=[slug, pk, 0])
+    urls["delete"] = reverse("annotate:span-delete", args=[slug, pk, 0])
+    return urls
 
 
 def sources_to_rate(document, ratings: dict) -> list[dict]:

@@ -122,9 +122,25 @@
     if (flash && event.detail.successful) { flash.textContent = ""; flash.className = "flash"; }
   });
 
+  // The span row last clicked or focused: label keys and buttons then relabel it.
+  let chosenRow = null;
+  function relabel(labelId) {
+    if (!chosenRow || !editable || !document.body.contains(chosenRow)) return false;
+    htmx.ajax("POST", chosenRow.dataset.relabel, {
+      source: chosenRow, target: "#doc-text", swap: "outerHTML", values: { label: labelId },
+    });
+    chosenRow = null;
+    return true;
+  }
+  document.addEventListener("focusin", (event) => {
+    const row = event.target.closest && event.target.closest(".span-row");
+    if (row) chosenRow = row;
+    else if (!event.target.closest("#entity-labels")) chosenRow = null;
+  });
+
   document.getElementById("entity-labels").addEventListener("click", (event) => {
     const button = event.target.closest("[data-label]");
-    if (button) createSpan(button.dataset.label);
+    if (button && !createSpan(button.dataset.label)) relabel(button.dataset.label);
   });
 
   // Clicking a span in the text takes you to its row in the list.
@@ -159,6 +175,10 @@
       event.preventDefault();
       row.querySelector(".delete")?.click();
       return;
+    }
+    if (row && row.classList.contains("span-row")) {
+      const button = document.querySelector(`#entity-labels [data-key="${CSS.escape(key.toLowerCase())}"]`);
+      if (button && relabel(button.dataset.label)) { event.preventDefault(); return; }
     }
     if (row && row.classList.contains("choice-row")) {
       const choice = row.querySelector(`button[data-key="${CSS.escape(key)}"]`);
