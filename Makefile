@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test lint format bench bench-quick bench-import bench-extract chromium db-stop
+.PHONY: install run test lint format bench bench-import bench-extract bench-annotate chromium db-stop
 
 install: $(STAMP)
 
@@ -60,10 +60,14 @@ format: install
 bench-import: install
 	$(PY) bench/import_speed.py
 
+# Renders the 40 held-out benchmark pages with w3m and lynx first, when they are installed.
 bench-extract: install
-	$(PY) bench/extract.py
+	$(PY) bench/extract.py $$(command -v w3m >/dev/null && command -v lynx >/dev/null && echo --render)
 
-bench: bench-import bench-extract
+bench-annotate: install
+	$(PY) bench/annotate_speed.py
+
+bench: bench-import bench-extract bench-annotate
 
 db-stop: install
 	$(PY) -m newsapp.embedded_db stop
