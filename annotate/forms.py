@@ -121,3 +121,17 @@ class RatingForm(EvidenceForm):
         if not name:
             raise forms.ValidationError("Name the source.")
         return name
+
+
+class SuggestionForm(AssignmentForm):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    label = forms.IntegerField()
+
+    def clean_label(self) -> Label:
+        return self.label_of_kind(Label.Kind.ENTITY)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_range(data.get("start"), data.get("end"), None, "suggestion")
+        return data

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 
 from annotate.models import (
     Assignment,
+    DismissedSuggestion,
+    Entity,
     Label,
     Rating,
     Source,
@@ -146,3 +148,55 @@ def set_rating(
         )
         assignment.touch()
     return rating
+
+
+def link_span(
+    *, span: Span, entity: Entity | None = None, new_name: str = ""
+) -> Entity:
+    """Point a span at a canonical entity (a new one when `new_name` is given); the
+    span's text joins the entity's aliases, so spelling variants meet."""
+    ensure_editable(span.assignment)
+    with transaction.atomic():
+        if entity is None:
+            project_id = span.assignment.document.project_id
+            entity = Entity.objects.filter(
+                project_id=project_id, name__iexact=new_name
+            ).first()
+            if entity is None:
+                entity = Entity.objects.create(
+                    project_id=project_id, name=new_name, type=span.label
+                )
+        entity.add_alias(span.text)
+        span.entity = entity
+        span.save(update_fields=["entity"])
+        span.assignment.touch()
+    return entity
+
+
+def dismiss_suggestion(
+    *, assignment: Assignment, start: int, end: int, label: Label
+) -> None:
+    ensure_editable(assignment)
+    with transaction.atomic():
+        _, created = DismissedSuggestion.objects.get_or_create(
+            assignment=assignment, start=start, end=end, label=label
+        )
+        if created:
+            assignment.touch()
+
+
+def accept_suggestions(
+    *, assignment: Assignment, suggestions: list, labels: dict[int, Label]
+) -> int:
+    """Turn every given suggestion into a span of origin `suggested`; returns how many."""
+    ensure_editable(assignment)
+    with transaction.atomic():
+        for suggestion in suggestions:
+            add_span(
+                assignment=assignment,
+                start=suggestion.start,
+                end=suggestion.end,
+                label=labels[suggestion.label_id],
+                origin=Span.Origin.SUGGESTED,
+            )
+    return len(suggestions)

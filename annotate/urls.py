@@ -26,6 +26,26 @@ urlpatterns = [
         annotate.span_delete,
         name="span-delete",
     ),
+    path(
+        "p/<slug:slug>/a/<int:pk>/spans/<int:span_pk>/link/",
+        annotate.span_link,
+        name="span-link",
+    ),
+    path(
+        "p/<slug:slug>/a/<int:pk>/suggestions/accept/",
+        annotate.suggestion_accept,
+        name="suggestion-accept",
+    ),
+    path(
+        "p/<slug:slug>/a/<int:pk>/suggestions/dismiss/",
+        annotate.suggestion_dismiss,
+        name="suggestion-dismiss",
+    ),
+    path(
+        "p/<slug:slug>/a/<int:pk>/suggestions/accept-all/",
+        annotate.suggestions_accept_all,
+        name="suggestions-accept-all",
+    ),
     path("p/<slug:slug>/a/<int:pk>/undo/", annotate.undo, name="undo"),
     path("p/<slug:slug>/a/<int:pk>/stances/", annotate.stance_set, name="stance-set"),
     path("p/<slug:slug>/a/<int:pk>/ratings/", annotate.rating_set, name="rating-set"),

@@ -78,9 +78,10 @@ def trafilatura_bodies(benchmark: Path, ids: list[str]) -> dict[str, str]:
     bodies = {}
     for page_id in ids:
         html = gzip.decompress((benchmark / "html" / f"{page_id}.html.gz").read_bytes())
-        bodies[page_id] = trafilatura.extract(
-            html.decode("utf-8", "replace"), include_comments=False
-        ) or ""
+        bodies[page_id] = (
+            trafilatura.extract(html.decode("utf-8", "replace"), include_comments=False)
+            or ""
+        )
     return bodies
 
 

@@ -1,13 +1,19 @@
 """The page-dump cleaner: a browser's or a text browser's rendering of a news page in,
 the article out, with its metadata separated.
 
-It reads structure, not words: a dump is cut into blocks (a line in an unwrapped
-rendering; a run of same-indent lines in a hard-wrapped one), each block is scored as
-prose by its length, its sentence punctuation and its share of function words in the
-page's language (jusText's stop lists, so any of its ~100 languages), and the article
-is the densest run of prose blocks (a maximum-sum segment). Inside it, runs of short
-non-prose blocks (inserted link lists) are dropped and single short blocks between
-prose (subheadings) are kept. Metadata is read from the lines around the title.
+It reads structure rather than words. The dump is cut into blocks: one per line, except
+that lines the renderer wrapped are joined again. A line was wrapped when the next one
+keeps its text column and the next line's first word would not have fitted within the
+dump's wrap width. Each block is scored as prose by its length, its closing punctuation
+and its share of function words in the page's language; the stop lists come from
+jusText, so about 100 languages are covered. Prose printed twice on a page (banners,
+teasers) counts as boilerplate.
+
+The article is the maximum-sum run of block scores at one text indent. Prose at another
+indent is a teaser or a sidebar, and each further block of a gap costs more than the
+last. Inside that run, everything is kept except captions, links, labelled inserts
+("Read more: …") and link lists under an insert heading. Metadata comes from the blocks
+above the body, and tags from the short bulleted list below it.
 """
 
 from __future__ import annotations
@@ -39,17 +45,25 @@ SOURCE_CREDIT = re.compile(
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
+# Headings of inserts that interrupt a body: a hint on top of the structure, in a few
+# languages; the article is found without them.
+INSERT_HEADING = re.compile(
+    r"^(?:related|read more|read next|read also|also read|see also|more on|most read"
+    r"|advertisement|leia (?:também|mais)|veja também|mais lidas|publicidade"
+    r"|lesen sie auch|mehr zum thema|weitere artikel|anzeige|lire aussi|à lire aussi"
+    r"|publicité|lee también|publicidad|читайте также|по теме|реклама)\b",
+    re.I,
+)
 MIN_PROSE_CHARS = 70
 LONG_PROSE_CHARS = 200
 SHORT_BLOCK_CHARS = 120
 MAX_DUMP_CHARS = 5_000_000
-EXP_BUL = __import__("os").environ.get("BUL") == "1"
-EXP_DUP = __import__("os").environ.get("DUP") == "1"
-MAX_GAP = int(__import__("os").environ.get("MAXGAP", "1000"))
-EXP_KEEP = __import__("os").environ.get("KEEP") == "1"
-INSERT_HEADING = re.compile(r"^(?:related|read more|read next|more|most read|see also|also read|advertisement|share|listen)\b", re.I)
-GAP_SHARE = float(__import__("os").environ.get("GS", "0.15"))
-GAP_GROWTH = float(__import__("os").environ.get("GG", "0.5"))
+# An indent must carry this share of the page's prose to be tried as the article's.
+INDENT_SHARE = 0.15
+# The k-th block in a row of boilerplate costs (1 + GAP_GROWTH * (k - 1)) times its own.
+GAP_GROWTH = 0.1
+# A renderer that caps line length (w3m near 1,020) wraps only lines this long.
+LINE_CAP_MIN = 400
 
 
 @dataclass
@@ -66,22 +80,18 @@ class CleanedPage:
     style: str = ""
 
     def as_meta(self) -> dict:
-        meta: dict = {
+        return {
             "tags": self.tags,
             "captions": self.captions,
-            "cleaner": {"style": self.style},
+            "source_credit": self.source_credit,
+            "warnings": self.warnings,
+            "style": self.style,
         }
-        if self.source_credit:
-            meta["source_credit"] = self.source_credit
-        if self.warnings:
-            meta["warnings"] = self.warnings
-        return meta
 
 
 @dataclass
 class Block:
     text: str
-    first_line: int
     indent: int
     bullet: bool
     prose: bool = False
@@ -91,21 +101,12 @@ class Block:
 
 def clean_page_dump(dump: str) -> CleanedPage:
     """Split a page dump into the article body and its metadata."""
-    if len(dump) > MAX_DUMP_CHARS:
-        dump = dump[:MAX_DUMP_CHARS]
-    lines = dump.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = dump[:MAX_DUMP_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
     style = rendering_style(lines)
     blocks = read_blocks(lines, wrap_width(lines, style))
     if not blocks:
         return CleanedPage(text="", style=style, warnings=["the page is empty"])
-    stoplist = page_stoplist(" ".join(block.text for block in blocks))
-    for block in blocks:
-        block.prose, block.score = prose_score(
-            block, stoplist, unwrapped=style == "unwrapped"
-        )
-    mark_credited_captions(blocks)
-    if EXP_DUP:
-        mark_repeated_prose(blocks)
+    score_blocks(blocks, unwrapped=style == "unwrapped")
     body_range = densest_prose_run(blocks)
     if body_range is None:
         return CleanedPage(
@@ -114,10 +115,12 @@ def clean_page_dump(dump: str) -> CleanedPage:
             warnings=["no article prose found: the page looks like menus and links"],
         )
     start, end = body_range
-    body = [b for b in article_blocks(blocks[start : end + 1]) if not is_promo(b)]
-    page = CleanedPage(text="\n\n".join(b.text for b in body), style=style)
-    mark_head_captions(blocks[max(0, start - 15) : start], blocks[start].indent)
-    page.captions = [b.text for b in blocks[max(0, start - 15) : end + 1] if b.caption]
+    body = article_blocks(blocks[start : end + 1])
+    page = CleanedPage(text="\n\n".join(block.text for block in body), style=style)
+    head = blocks[max(0, start - 15) : start]
+    mark_head_captions(head, blocks[start].indent)
+    region = blocks[start : end + 1]
+    page.captions = [block.text for block in [*head, *region] if block.caption]
     read_head_metadata(page, blocks[:start])
     page.tags = tag_list(blocks[end + 1 :])
     page.publisher = page.publisher or repeated_site_name(lines)
@@ -144,50 +147,59 @@ def rendering_style(lines: list[str]) -> str:
     )
 
 
-def clean_line(line: str) -> str:
-    line = IMAGE_MARKER.sub(" ", line)
-    return re.sub(r"\s+", " ", line).strip()
-
-
 def wrap_width(lines: list[str], style: str) -> int:
-    """The column a renderer wraps at: a hard wall of line ends in a wrapped dump, the
-    line-length cap (w3m cuts lines near 1,020 characters) in an unwrapped one."""
+    """The column a renderer wraps at: the wall most line ends reach in a wrapped dump
+    (lynx: 94 at -width=100), the line-length cap in an unwrapped one (w3m: ~1,020)."""
     lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
     if not lengths:
         return 0
     if style == "wrapped":
         return lengths[int(0.95 * (len(lengths) - 1))]
-    return lengths[-1] if lengths[-1] >= 400 else 10**9
+    return lengths[-1] if lengths[-1] >= LINE_CAP_MIN else len(max(lines, key=len)) + 1
+
+
+def clean_line(line: str) -> str:
+    line = IMAGE_MARKER.sub(" ", LYNX_NOISE.sub(" ", line))
+    return re.sub(r"\s+", " ", line).strip()
 
 
 def read_blocks(lines: list[str], width: int) -> list[Block]:
-    """Lines into blocks, re-joining a line with the next where the renderer wrapped it:
-    same text column, and the next line's first word would not have fitted."""
+    """Lines into blocks, a line joining the block above where the renderer wrapped it:
+    same text column, and its first word would not have fitted on the line above."""
     blocks: list[Block] = []
-    previous = ""
-    column = -1
-    for number, raw in enumerate(lines, start=1):
-        line = LYNX_NOISE.sub("", raw).rstrip() if width < 400 else raw.rstrip()
+    parts: list[list[str]] = []
+    previous, column = "", -1
+    for raw in lines:
+        line = raw.rstrip()
         if not line.strip():
             previous, column = "", -1
             continue
         indent = len(line) - len(line.lstrip())
         bullet = BULLET.match(line)
         text = clean_line(BULLET.sub("", line))
-        first_word = line.split()[0]
         wrapped = (
             previous
             and not bullet
             and indent == column
-            and len(previous) + 1 + len(first_word) > width
+            and len(previous) + 1 + len(line.split()[0]) > width
         )
-        if wrapped and blocks:
-            blocks[-1].text = clean_line(blocks[-1].text + " " + text)
+        if wrapped and parts:
+            parts[-1].append(text)
         elif text:
-            blocks.append(Block(text, number, indent, bool(bullet)))
-        previous = line
-        column = bullet.end() if bullet else indent
+            blocks.append(Block(text, indent, bool(bullet)))
+            parts.append([text])
+        previous, column = line, (bullet.end() if bullet else indent)
+    for block, pieces in zip(blocks, parts, strict=True):
+        block.text = " ".join(piece for piece in pieces if piece)
     return blocks
+
+
+def score_blocks(blocks: list[Block], *, unwrapped: bool) -> None:
+    stoplist = page_stoplist(blocks)
+    for block in blocks:
+        block.prose, block.score = prose_score(block, stoplist, unwrapped=unwrapped)
+    mark_credited_captions(blocks)
+    mark_repeated_prose(blocks)
 
 
 @cache
@@ -197,20 +209,23 @@ def stoplists() -> dict[str, frozenset[str]]:
     }
 
 
-def page_stoplist(text: str) -> frozenset[str]:
+def page_stoplist(blocks: list[Block]) -> frozenset[str]:
     """The stop list of the page's language: the one its words hit most often."""
-    words = [word.lower() for word in re.findall(r"\w+", text[:200_000])]
-    if not words:
+    sample: Counter[str] = Counter()
+    for block in blocks:
+        sample.update(word.lower() for word in re.findall(r"\w+", block.text))
+        if sample.total() > 20_000:
+            break
+    if not sample:
         return frozenset()
-    sample = words[:20_000]
-    best = max(
-        stoplists().values(), key=lambda stops: sum(word in stops for word in sample)
+    return max(
+        stoplists().values(),
+        key=lambda stops: sum(count for word, count in sample.items() if word in stops),
     )
-    return best
 
 
 def prose_score(
-    block: Block, stoplist: frozenset[str], *, unwrapped: bool = True
+    block: Block, stoplist: frozenset[str], *, unwrapped: bool
 ) -> tuple[bool, float]:
     words = re.findall(r"\w+", block.text.lower())
     if not words:
@@ -221,7 +236,7 @@ def prose_score(
     ends_sentence = bool(SENTENCE_END.search(block.text))
     long_enough = len(block.text) >= MIN_PROSE_CHARS and len(words) >= 10
     # In an unwrapped dump a <br> may cut a sentence: a long line rich in function words
-    # is prose all the same. (Hard-wrapped paragraphs are rejoined, so they keep their end.)
+    # is prose all the same. (Wrapped paragraphs are rejoined, so they keep their end.)
     unpunctuated_prose = (
         unwrapped and len(block.text) >= LONG_PROSE_CHARS and stop_density >= 0.3
     )
@@ -233,8 +248,12 @@ def prose_score(
     )
     if prose:
         return True, float(len(block.text))
-    # Non-prose costs in proportion to its length, so a menu outweighs a short caption.
-    return False, -max(25.0, 0.5 * len(block.text))
+    return False, -boilerplate_cost(block)
+
+
+def boilerplate_cost(block: Block) -> float:
+    # In proportion to its length, so a menu outweighs a short caption.
+    return max(25.0, 0.5 * len(block.text))
 
 
 def mark_credited_captions(blocks: list[Block]) -> None:
@@ -247,6 +266,15 @@ def mark_credited_captions(blocks: list[Block]) -> None:
         ):
             block.caption, block.prose = True, False
             block.score = -boilerplate_cost(block)
+
+
+def mark_repeated_prose(blocks: list[Block]) -> None:
+    """Prose printed twice on a page is a banner or a teaser, not the article: it counts
+    as boilerplate, so it never outweighs the article."""
+    seen = Counter(block.text for block in blocks if block.prose)
+    for block in blocks:
+        if block.prose and seen[block.text] > 1:
+            block.prose, block.score = False, -boilerplate_cost(block)
 
 
 def mark_head_captions(head: list[Block], body_indent: int) -> None:
@@ -262,44 +290,37 @@ def mark_head_captions(head: list[Block], body_indent: int) -> None:
             block.caption = True
 
 
-def mark_repeated_prose(blocks: list[Block]) -> None:
-    """Prose printed twice on a page is a banner or a teaser, not the article: it counts
-    as boilerplate, so it never outweighs the article."""
-    seen = Counter(block.text for block in blocks if block.prose)
-    for block in blocks:
-        if block.prose and seen[block.text] > 1:
-            block.prose, block.score = False, -boilerplate_cost(block)
-
-
 def densest_prose_run(blocks: list[Block]) -> tuple[int, int] | None:
     """The article's extent: the best maximum-sum run over the prose indents tried."""
     best: tuple[float, tuple[int, int] | None] = (0.0, None)
     for indent in prose_indents(blocks):
-        best = max(best, densest_run_at(blocks, indent), key=lambda found: found[0])
+        found = densest_run_at(blocks, indent)
+        if found[0] > best[0]:
+            best = found
     return best[1]
 
 
 def prose_indents(blocks: list[Block]) -> list[int]:
     """Indents that carry a fair share of the page's prose: the article's is among them."""
-    chars: dict[int, int] = {}
+    chars: Counter[int] = Counter()
     for block in blocks:
         if block.prose:
-            chars[block.indent] = chars.get(block.indent, 0) + len(block.text)
-    total = sum(chars.values())
-    return [indent for indent, size in chars.items() if size >= GAP_SHARE * total]
+            chars[block.indent] += len(block.text)
+    total = chars.total()
+    return [indent for indent, size in chars.items() if size >= INDENT_SHARE * total]
 
 
 def densest_run_at(
     blocks: list[Block], indent: int
 ) -> tuple[float, tuple[int, int] | None]:
-    """Kadane over block scores where prose at another indent (teasers, sidebars) counts
-    as boilerplate, and each further block of a gap costs more than the last: an article
-    survives a short insert, not a long break such as the one before its comments."""
+    """Kadane over block scores, where prose at another indent (teasers, sidebars)
+    counts as boilerplate and each further block of a gap costs more than the last: an
+    article survives a short insert better than a long break such as its comments."""
     best, best_range, running, run_start, gap = 0.0, None, 0.0, 0, 0
     for index, block in enumerate(blocks):
         if running <= 0:
             running, run_start, gap = 0.0, index, 0
-        if block.prose and (block.indent == indent or (EXP_BUL and block.bullet)):
+        if block.prose and block.indent == indent:
             running += block.score
             gap = 0
             if running > best:
@@ -307,82 +328,35 @@ def densest_run_at(
         else:
             gap += 1
             running -= boilerplate_cost(block) * (1 + GAP_GROWTH * (gap - 1))
-            if gap >= MAX_GAP:
-                running = 0.0
     if best_range is None:
         return 0.0, None
     start, end = best_range
-    while start < end and not blocks[start].prose:
+    while start < end and not (blocks[start].prose and blocks[start].indent == indent):
         start += 1
     return best, (start, end)
 
 
-def boilerplate_cost(block: Block) -> float:
-    return max(25.0, 0.5 * len(block.text))
-
-
 def article_blocks(blocks: list[Block]) -> list[Block]:
-    """Keep prose and lone subheadings; drop runs of short blocks and labelled inserts."""
+    """The body's blocks: prose, subheadings, lists and tables between the prose, less
+    captions, links, labelled inserts and the link lists under an insert heading."""
     kept = []
-    index = 0
-    while index < len(blocks):
-        block = blocks[index]
+    in_insert = False
+    for block in blocks:
         if block.prose:
             kept.append(block)
-            index += 1
-            continue
-        run_end = index
-        while run_end + 1 < len(blocks) and not blocks[run_end + 1].prose:
-            run_end += 1
-        run = blocks[index : run_end + 1]
-        if EXP_KEEP:
-            kept += kept_from_run(run)
-        elif len(run) == 1 and is_subheading(block):
+            in_insert = False
+        elif INSERT_HEADING.match(block.text):
+            in_insert = True
+        elif not (in_insert or block.caption or is_insert(block)):
             kept.append(block)
-        else:
-            kept += [b for b in run if is_short_sentence(b)]
-        index = run_end + 1
     return kept
 
 
-def kept_from_run(run: list[Block]) -> list[Block]:
-    if INSERT_HEADING.match(run[0].text):
-        return []
-    return [
-        b
-        for b in run
-        if not b.caption
-        and not URL.search(b.text)
-        and not (LABEL_PREFIX.match(b.text) and len(b.text) <= SHORT_BLOCK_CHARS)
-        and not INSERT_HEADING.match(b.text)
-    ]
-
-
-def is_short_sentence(block: Block) -> bool:
-    """A short paragraph of the article itself: an unbulleted, punctuated sentence."""
-    return (
-        not block.bullet
-        and not block.caption
-        and len(block.text.split()) >= 5
-        and bool(SENTENCE_END.search(block.text))
-        and not LABEL_PREFIX.match(block.text)
-        and not URL.search(block.text)
+def is_insert(block: Block) -> bool:
+    """A link dropped into the body: a URL, or a short 'Label: headline' line."""
+    return bool(URL.search(block.text)) or bool(
+        LABEL_PREFIX.match(block.text) and len(block.text) <= SHORT_BLOCK_CHARS
     )
-
-
-def is_subheading(block: Block) -> bool:
-    return (
-        not block.bullet
-        and len(block.text) <= SHORT_BLOCK_CHARS
-        and len(block.text.split()) >= 3
-        and not LABEL_PREFIX.match(block.text)
-        and not URL.search(block.text)
-    )
-
-
-def is_promo(block: Block) -> bool:
-    """A closing line that sends the reader elsewhere: short and carrying a link."""
-    return len(block.text) <= 200 and bool(URL.search(block.text))
 
 
 def read_head_metadata(page: CleanedPage, head: list[Block]) -> None:

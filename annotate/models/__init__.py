@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from annotate.models.annotations import Assignment, Rating, Span, Stance
+from annotate.models.annotations import (
+    Assignment,
+    DismissedSuggestion,
+    Rating,
+    Span,
+    Stance,
+)
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.projects import (
     DEFAULT_LABELS,
@@ -18,6 +24,7 @@ from annotate.models.runs import ExportRun, ImportRun
 __all__ = [
     "DEFAULT_LABELS",
     "Assignment",
+    "DismissedSuggestion",
     "Document",
     "Entity",
     "ExportRun",

@@ -201,7 +201,9 @@ class Stance(Evidence):
     target = models.ForeignKey(
         "StanceTarget", on_delete=models.CASCADE, related_name="stances"
     )
-    label = models.ForeignKey("Label", on_delete=models.RESTRICT, related_name="stances")
+    label = models.ForeignKey(
+        "Label", on_delete=models.RESTRICT, related_name="stances"
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -230,7 +232,9 @@ class Rating(Evidence):
         "Source", on_delete=models.PROTECT, related_name="ratings"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
-    label = models.ForeignKey("Label", on_delete=models.RESTRICT, related_name="ratings")
+    label = models.ForeignKey(
+        "Label", on_delete=models.RESTRICT, related_name="ratings"
+    )
     rationale = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -247,3 +251,25 @@ class Rating(Evidence):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.role}): {self.label}"
+
+
+class DismissedSuggestion(models.Model):
+    """A suggestion the annotator turned down, so it is not proposed again."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="dismissed_suggestions"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    label = models.ForeignKey("Label", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "start", "end", "label"],
+                name="dismissed_suggestion_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"dismissed {self.start}-{self.end} [{self.label_id}]"

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import (
     HttpResponseClientRedirect,
     reswap,
@@ -20,9 +20,16 @@ from django_htmx.http import (
 from annotate import labelling, queue
 from annotate.access import ProjectAccess, assignment_in, project_access
 from annotate.citations import cited_sources
-from annotate.forms import RatingForm, SpanForm, SpanLabelForm, StanceForm
-from annotate.models import Assignment, Label, Rating, Span
+from annotate.forms import (
+    RatingForm,
+    SpanForm,
+    SpanLabelForm,
+    StanceForm,
+    SuggestionForm,
+)
+from annotate.models import Assignment, Entity, Label, Rating, Span
 from annotate.rendering import marked_text
+from annotate.suggestions import suggestions_for
 
 TEMPLATE = "annotate/annotate.html"
 
@@ -84,11 +91,14 @@ def screen_context(
         (r.source.name.casefold(), r.role): r
         for r in assignment.ratings.select_related("source")
     }
+    suggestions = suggestions_for(assignment, spans)
+    names = {label.pk: label.name for label in labels}
     urls = screen_urls(project.slug, assignment.pk)
     for span in spans:
         # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
         span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
         span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
+        span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
     return {
         "urls": urls,
         "access": access,
@@ -97,7 +107,9 @@ def screen_context(
         "document": document,
         "editable": assignment.review_state == Assignment.ReviewState.PENDING
         and assignment.annotator_id == request.user.pk,
-        "marked_text": marked_text(document.text, spans),
+        "marked_text": marked_text(document.text, spans, suggestions),
+        "suggestions": suggestions,
+        "suggestion_rows": [(item, names[item.label_id]) for item in suggestions[:20]],
         "spans": sorted(spans, key=lambda span: (span.start, -span.end)),
         "entity_labels": [label for label in labels if label.kind == Label.Kind.ENTITY],
         "stance_labels": [label for label in labels if label.kind == Label.Kind.STANCE],
@@ -115,12 +127,19 @@ def screen_context(
 
 def screen_urls(slug: str, pk: int) -> dict[str, str]:
     """The screen's action URLs, reversed once per page; span URLs carry span 0."""
-    names = {"stance": "stance-set", "rating": "rating-set"}
+    names = {
+        "stance": "stance-set",
+        "rating": "rating-set",
+        "accept": "suggestion-accept",
+        "dismiss": "suggestion-dismiss",
+        "accept_all": "suggestions-accept-all",
+    }
     urls = {
         key: reverse(f"annotate:{name}", args=[slug, pk]) for key, name in names.items()
     }
     urls["relabel"] = reverse("annotate:span-relabel", args=[slug, pk, 0])
     urls["delete"] = reverse("annotate:span-delete", args=[slug, pk, 0])
+    urls["link"] = reverse("annotate:span-link", args=[slug, pk, 0])
     return urls
 
 
@@ -348,3 +367,89 @@ def _message(request: HttpRequest, message: str, *, status: int) -> HttpResponse
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# Entity linking
+
+
+@require_http_methods(["GET", "POST"])
+def span_link(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpResponse:
+    """GET: the entities resembling the span (pg_trgm). POST: link it to one, or a new one."""
+    access, assignment = _own_assignment(request, slug, pk)
+    span = get_object_or_404(
+        Span.objects.select_related("label", "entity"),
+        assignment=assignment,
+        pk=span_pk,
+    )
+    if request.method == "POST":
+        entity = Entity.objects.filter(
+            project=access.project, pk=request.POST.get("entity") or 0
+        ).first()
+        new_name = request.POST.get("new_name", "").strip()[:300]
+        if entity is None and not new_name:
+            return _message(request, "Choose an entity, or name a new one.", status=400)
+        if refused := _change(
+            request, labelling.link_span, span=span, entity=entity, new_name=new_name
+        ):
+            return refused
+        return _spans_changed(request, access, assignment)
+    candidates = Entity.objects.filter(project=access.project).similar_to(span.text)[:6]
+    context = {
+        "project": access.project,
+        "assignment": assignment,
+        "span": span,
+        "candidates": candidates,
+    }
+    return render(request, "annotate/_link_panel.html", context)
+
+
+# Suggestions
+
+
+@require_POST
+def suggestion_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _suggestion(request, slug, pk, accept=True)
+
+
+@require_POST
+def suggestion_dismiss(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _suggestion(request, slug, pk, accept=False)
+
+
+def _suggestion(
+    request: HttpRequest, slug: str, pk: int, *, accept: bool
+) -> HttpResponse:
+    access, assignment = _own_assignment(request, slug, pk)
+    form = SuggestionForm(request.POST, assignment=assignment)
+    if not form.is_valid():
+        return _refused(request, form)
+    data = form.cleaned_data
+    where = {
+        "assignment": assignment,
+        "start": data["start"],
+        "end": data["end"],
+        "label": data["label"],
+    }
+    if accept:
+        refused = _change(
+            request, labelling.add_span, origin=Span.Origin.SUGGESTED, **where
+        )
+    else:
+        refused = _change(request, labelling.dismiss_suggestion, **where)
+    return refused or _spans_changed(request, access, assignment)
+
+
+@require_POST
+def suggestions_accept_all(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, assignment = _own_assignment(request, slug, pk)
+    labels = {label.pk: label for label in access.project.labels.entities()}
+    pending = suggestions_for(assignment, list(assignment.spans.all()))
+    if refused := _change(
+        request,
+        labelling.accept_suggestions,
+        assignment=assignment,
+        suggestions=pending,
+        labels=labels,
+    ):
+        return refused
+    return _spans_changed(request, access, assignment)

@@ -116,6 +116,13 @@
     if (box && picked && picked.text.length <= 120 && document.activeElement !== box) box.value = picked.text;
   });
 
+  // An opened link panel takes the focus, so its choices are one key away.
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "link-panel") {
+      document.querySelector("#link-panel button")?.focus();
+    }
+  });
+
   // The flash line clears itself after a change went through.
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const flash = document.getElementById("flash");
@@ -171,6 +178,17 @@
     if (key === "?") { event.preventDefault(); help.open ? help.close() : help.showModal(); return; }
     if (key === "/") { event.preventDefault(); find?.focus(); find?.select(); return; }
     const row = event.target.closest && event.target.closest(".choice-row, .span-row");
+    const linking = event.target.closest && event.target.closest("#link-panel");
+    if (linking && /^[1-9]$/.test(key)) {
+      linking.querySelector(`button[data-key="${key}"]`)?.click();
+      event.preventDefault();
+      return;
+    }
+    if (row && row.classList.contains("span-row") && key === "Enter") {
+      event.preventDefault();
+      row.querySelector(".link-button")?.click();
+      return;
+    }
     if (row && row.classList.contains("span-row") && (key === "Delete" || key === "Backspace")) {
       event.preventDefault();
       row.querySelector(".delete")?.click();
@@ -190,6 +208,9 @@
       return;
     }
     if (key === "u") { event.preventDefault(); document.getElementById("undo-button")?.click(); }
+    if (key === "y") { event.preventDefault(); document.querySelector(".suggestion-accept")?.click(); }
+    if (key === "x") { event.preventDefault(); document.querySelector(".suggestion-dismiss")?.click(); }
+    if (key === "Y") { event.preventDefault(); document.getElementById("accept-all")?.click(); }
     if (key === "g") { event.preventDefault(); const g = document.getElementById("guidelines"); g.open = !g.open; }
   });
 

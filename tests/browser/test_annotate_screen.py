@@ -168,3 +168,45 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "annotate.png"))
     assert Label.objects.filter(spans__isnull=False).distinct().count() == 4
+
+
+def test_it_links_a_span_to_an_entity_from_the_keyboard(screen, project):
+    from annotate.models import Entity
+
+    entity = Entity.objects.create(project=project, name="Sergei Lavrov")
+    start = TEXT.index("Sergey Lavrov")
+    screen.evaluate(f"window.newsapp.selectCodePoints({start}, {start + 13})")
+    screen.keyboard.press("p")
+    wait_for_spans(screen, 1)
+    screen.locator("#span-list .span-row").focus()
+    screen.keyboard.press(
+        "Enter"
+    )  # opens the link panel, focused on the best candidate
+    expect(screen.locator("#link-panel")).to_contain_text("Sergei Lavrov")
+    screen.keyboard.press("1")
+    expect(screen.locator("#span-list .span-row")).to_contain_text("→ Sergei Lavrov")
+    entity.refresh_from_db()
+    assert entity.aliases == ["Sergey Lavrov"]
+
+
+def test_it_accepts_a_suggestion_with_one_key(project, live_server, log_in, page):
+    # A reviewed gold version elsewhere in the project labelled "Assimi Goita".
+    earlier = make_document(project, text="Assimi Goita spoke in Bamako.")
+    gold = Assignment.objects.create(
+        document=earlier, annotator=member(project, "rev", "reviewer"), is_gold=True
+    )
+    person = Label.objects.get(project=project, name="PERSON")
+    Span.objects.create(
+        assignment=gold, start=0, end=12, text="Assimi Goita", label=person
+    )
+    document = make_document(project, text=TEXT, title="Lavrov in Bamako")
+    mine = Assignment.objects.create(
+        document=document, annotator=member(project, "ann", "annotator")
+    )
+    log_in(page, "ann", "pw-ann")
+    page.goto(f"{live_server.url}/p/{project.slug}/a/{mine.pk}/")
+    expect(page.locator("#doc-text mark.suggestion")).to_have_text("Assimi Goita")
+    page.keyboard.press("y")
+    wait_for_spans(page, 1)
+    accepted = Span.objects.get(assignment=mine)
+    assert (accepted.text, accepted.origin) == ("Assimi Goita", "suggested")

@@ -348,3 +348,139 @@ def test_it_serves_label_colours_as_a_stylesheet(annotator_client, project):
         f".l-{label(project, 'PERSON').pk}{{--label:#f4a261}}"
         in response.content.decode()
     )
+
+
+def test_it_links_a_span_to_a_similar_entity_and_adds_the_alias(
+    annotator_client, project, assignment
+):
+    from annotate.models import Entity
+
+    lavrov = Entity.objects.create(
+        project=project, name="Sergei Lavrov", type=label(project, "PERSON")
+    )
+    annotator_client.post(
+        url("span-create", assignment), span_data(project, TEXT, "Sergey Lavrov")
+    )
+    span = Span.objects.get()
+    panel = annotator_client.get(
+        url("span-link", assignment, span.pk), headers=HTMX
+    ).content.decode()
+    assert 'id="link-panel"' in panel and "Sergei Lavrov" in panel
+    annotator_client.post(
+        url("span-link", assignment, span.pk), {"entity": lavrov.pk}, headers=HTMX
+    )
+    span.refresh_from_db()
+    lavrov.refresh_from_db()
+    assert span.entity == lavrov
+    assert lavrov.aliases == ["Sergey Lavrov"]
+
+
+def test_it_links_a_span_to_a_new_entity(annotator_client, project, assignment):
+    annotator_client.post(
+        url("span-create", assignment), span_data(project, TEXT, "Assimi Goita")
+    )
+    span = Span.objects.get()
+    annotator_client.post(
+        url("span-link", assignment, span.pk),
+        {"new_name": "Assimi Goïta"},
+        headers=HTMX,
+    )
+    span.refresh_from_db()
+    assert (span.entity.name, span.entity.aliases, span.entity.type.name) == (
+        "Assimi Goïta",
+        ["Assimi Goita"],
+        "PERSON",
+    )
+
+
+def test_it_suggests_strings_labelled_elsewhere_in_the_project(
+    annotator_client, project, assignment, reviewer
+):
+    project.blind = False
+    project.save()
+    other = make_document(project, text="Assimi Goita spoke.")
+    elsewhere = Assignment.objects.create(document=other, annotator=reviewer)
+    Span.objects.create(
+        assignment=elsewhere,
+        start=0,
+        end=12,
+        text="Assimi Goita",
+        label=label(project, "PERSON"),
+    )
+    body = annotator_client.get(url("annotate", assignment)).content.decode()
+    assert 'class="suggestion l-' in body
+    assert "Suggestions (1)" in body
+    assert (
+        "rev" not in body.split('id="span-list"')[1].split("</ul>")[0]
+    )  # who labelled it stays hidden
+    start = TEXT.index("Assimi Goita")
+    annotator_client.post(
+        url("suggestion-accept", assignment),
+        {"start": start, "end": start + 12, "label": label(project, "PERSON").pk},
+        headers=HTMX,
+    )
+    accepted = Span.objects.get(assignment=assignment)
+    assert (accepted.text, accepted.origin) == ("Assimi Goita", "suggested")
+
+
+def test_it_does_not_suggest_again_what_was_dismissed(
+    annotator_client, project, assignment, annotator
+):
+    other = make_document(project, text="AFP and Sputnik.")
+    elsewhere = Assignment.objects.create(document=other, annotator=annotator)
+    Span.objects.create(
+        assignment=elsewhere, start=0, end=3, text="AFP", label=label(project, "ORG")
+    )
+    start = TEXT.index("AFP")
+    response = annotator_client.post(
+        url("suggestion-dismiss", assignment),
+        {"start": start, "end": start + 3, "label": label(project, "ORG").pk},
+        headers=HTMX,
+    )
+    assert "Suggestions (" not in response.content.decode()
+    assert not Span.objects.filter(assignment=assignment).exists()
+
+
+def test_it_accepts_all_suggestions_at_once(
+    annotator_client, project, assignment, reviewer
+):
+    other = make_document(project, text="Assimi Goita met AFP in Bamako.")
+    elsewhere = Assignment.objects.create(
+        document=other, annotator=reviewer, is_gold=True
+    )
+    for fragment, name in (
+        ("Assimi Goita", "PERSON"),
+        ("AFP", "ORG"),
+        ("Bamako", "GPE"),
+    ):
+        start = other.text.index(fragment)
+        Span.objects.create(
+            assignment=elsewhere,
+            start=start,
+            end=start + len(fragment),
+            text=fragment,
+            label=label(project, name),
+        )
+    annotator_client.post(url("suggestions-accept-all", assignment), headers=HTMX)
+    assert sorted(
+        Span.objects.filter(assignment=assignment).values_list("text", flat=True)
+    ) == ["AFP", "Assimi Goita", "Bamako"]
+
+
+def test_it_never_suggests_another_annotators_strings_in_a_blind_project(
+    annotator_client, project, assignment, reviewer
+):
+    other = make_document(project, text="Assimi Goita spoke.")
+    theirs = Assignment.objects.create(
+        document=other, annotator=member(project, "peer", "annotator")
+    )
+    Span.objects.create(
+        assignment=theirs,
+        start=0,
+        end=12,
+        text="Assimi Goita",
+        label=label(project, "PERSON"),
+    )
+    body = annotator_client.get(url("annotate", assignment)).content.decode()
+    assert "Suggestions (" not in body
+    assert 'class="suggestion' not in body
