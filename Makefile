@@ -62,7 +62,9 @@ bench-import: install
 
 # Renders the 40 held-out benchmark pages with w3m and lynx first, when they are installed.
 bench-extract: install
-	$(PY) bench/extract.py $$(command -v w3m >/dev/null && command -v lynx >/dev/null && echo --render)
+	@if command -v w3m >/dev/null && command -v lynx >/dev/null; then $(PY) bench/render_dumps.py; \
+	else echo "w3m and lynx are not installed: scoring the 20 development pages only"; fi
+	$(PY) bench/extract.py
 
 bench-annotate: install
 	$(PY) bench/annotate_speed.py
