@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.utils.csp import CSP
+from psycopg_pool import ConnectionPool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSAPP_VAR_DIR", BASE_DIR / "var"))
@@ -68,6 +69,9 @@ def database_from_url(url: str) -> dict:
                 "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
                 "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
                 "timeout": 10,
+                # CONN_HEALTH_CHECKS does not reach pooled connections: without this the
+                # pool hands out connections a server restart killed (one 500 each).
+                "check": ConnectionPool.check_connection,
             },
             **query,
         },
@@ -143,6 +147,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["newsapp.throttle.ThrottledModelBackend"]
+# Failed logins are counted in PostgreSQL, shared by every app server (newsapp/throttle.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "newsapp_throttle",
+    },
+}
+LOGIN_THROTTLE_WINDOW = 15 * 60
+LOGIN_THROTTLE_USER_FAILURES = 5
+# Higher per address: a newsroom behind one NAT shares it.
+LOGIN_THROTTLE_IP_FAILURES = 20
+LOGIN_THROTTLE_CLIENT_IP_HEADER = os.environ.get("LOGIN_THROTTLE_CLIENT_IP_HEADER", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotate:project-list"
 LOGOUT_REDIRECT_URL = "login"

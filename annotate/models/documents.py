@@ -136,6 +136,11 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title or f"Document {self.pk}"
 
+    @property
+    def link(self) -> str:
+        """The url when it is safe to link to: http(s) only, never javascript: or data:."""
+        return self.url if self.url.lower().startswith(("http://", "https://")) else ""
+
 
 class EntityQuerySet(models.QuerySet):
     def similar_to(self, name: str) -> EntityQuerySet:

@@ -183,6 +183,7 @@ def test_it_links_a_span_to_an_entity_from_the_keyboard(screen, project):
         "Enter"
     )  # opens the link panel, focused on the best candidate
     expect(screen.locator("#link-panel")).to_contain_text("Sergei Lavrov")
+    expect(screen.locator("#link-panel button").first).to_be_focused()
     screen.keyboard.press("1")
     expect(screen.locator("#span-list .span-row")).to_contain_text("→ Sergei Lavrov")
     entity.refresh_from_db()

@@ -13,7 +13,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotate.models import (
     Assignment,
-    Document,
     Entity,
     ImportRun,
     Label,
@@ -63,9 +62,7 @@ def all_routes() -> list[Route]:
             elif isinstance(pattern, URLPattern):
                 converters = {
                     key: type(value).__name__
-                    for key, value in getattr(
-                        pattern.pattern, "converters", {}
-                    ).items()
+                    for key, value in getattr(pattern.pattern, "converters", {}).items()
                 }
                 name = pattern.name or f"<unnamed {route}>"
                 full = f"{namespace}:{name}" if namespace else name
@@ -194,3 +191,9 @@ def ids_of(world: SimpleNamespace) -> dict[str, int]:
         "import-run": world.run.pk,
         "source": world.publisher.pk,
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are made by the dozen here; the real hasher would take most of the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,244 @@
+"""Crashes: an import or an export killed with SIGKILL half-way, and a database
+connection that dies under the running app."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+
+from annotate.models import Document, Project, Span
+from tests.conftest import make_document, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REPO = Path(__file__).resolve().parents[2]
+RECORDS = 30_000
+
+
+def database_url() -> str:
+    """The URL of the test database, for subprocesses (embedded: a unix socket)."""
+    s = connection.settings_dict
+    return (
+        f"postgresql://{quote(s['USER'])}@/{quote(s['NAME'])}"
+        f"?host={quote(s['HOST'])}&port={s['PORT']}"
+    )
+
+
+def manage(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url(), "NEWSAPP_PLAIN_STATIC": "1"}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_until(condition, process: subprocess.Popen) -> bool:
+    """Poll until `condition()` or the process ends; True when the condition held."""
+    while process.poll() is None:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def big_jsonl(path: Path) -> Path:
+    with path.open("w") as out:
+        for n in range(RECORDS):
+            text = f"Article {n}: Sergey Lavrov met officials in Bamako on day {n}."
+            record = {"id": f"a{n}", "title": f"Article {n}", "text": text}
+            if n % 3 == 0:
+                record["spans"] = [{"start": 12, "end": 25, "label": "PERSON"}]
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def snapshot(slug: str) -> dict[str, int]:
+    """Content hash -> number of imported spans, for every document of the project."""
+    project = Project.objects.get(slug=slug)
+    spans = dict(
+        Span.objects.filter(assignment__document__project=project)
+        .values_list("assignment__document__content_hash")
+        .annotate(n=Count("id"))
+    )
+    return {
+        content_hash: spans.get(content_hash, 0)
+        for content_hash in Document.objects.filter(project=project).values_list(
+            "content_hash", flat=True
+        )
+    }
+
+
+@pytest.mark.slow
+def test_it_finishes_a_killed_import_with_no_duplicates_and_no_half_documents(
+    tmp_path,
+):
+    path = big_jsonl(tmp_path / "big.jsonl")
+    Project.objects.get_or_create_with_labels("killed")
+    process = manage("import_documents", str(path), "--project", "killed")
+    started = wait_until(
+        lambda: Document.objects.filter(project__slug="killed").count() > 0, process
+    )
+    if started:
+        process.send_signal(signal.SIGKILL)
+    process.wait()
+    if not started:
+        pytest.fail("the import finished before it could be killed; raise RECORDS")
+    assert Document.objects.filter(project__slug="killed").count() < RECORDS
+    # Every document of the killed run already has its spans.
+    killed = snapshot("killed")
+    assert all(
+        count == 1
+        for content_hash, count in killed.items()
+        if Document.objects.get(content_hash=content_hash).title.split()[-1].isdigit()
+        and int(Document.objects.get(content_hash=content_hash).title.split()[-1]) % 3
+        == 0
+    )
+
+    again = manage("import_documents", str(path), "--project", "killed")
+    assert again.wait() == 0, again.stderr.read().decode()
+    reference = manage("import_documents", str(path), "--project", "reference")
+    assert reference.wait() == 0, reference.stderr.read().decode()
+    assert snapshot("killed") == snapshot("reference")
+    assert len(snapshot("killed")) == RECORDS
+
+
+@pytest.mark.slow
+def test_it_leaves_no_partial_export_file_when_killed(tmp_path):
+    project, _ = Project.objects.get_or_create_with_labels("exported")
+    text = "x" * 20_000
+    Document.objects.bulk_create(
+        Document(project=project, text=f"{n} {text}", raw="", content_hash=f"{n:064d}")
+        for n in range(3000)
+    )
+    output = tmp_path / "out.jsonl"
+    process = manage(
+        "export_annotations",
+        "--project",
+        "exported",
+        "--format",
+        "documents",
+        "-o",
+        str(output),
+    )
+    writing = wait_until(
+        lambda: any(p.stat().st_size > 0 for p in tmp_path.glob(".out.jsonl.*")),
+        process,
+    )
+    if writing:
+        process.send_signal(signal.SIGKILL)
+    process.wait()
+    if not writing:
+        pytest.fail("the export finished before it could be killed; export more")
+    assert not output.exists()
+
+
+def test_it_keeps_unfinished_exports_out_of_the_way(tmp_path):
+    """What a SIGKILL leaves behind is a hidden .part file, never the named output."""
+    project, _ = Project.objects.get_or_create_with_labels("exported")
+    make_document(project)
+    output = tmp_path / "out.jsonl"
+    process = manage(
+        "export_annotations",
+        "--project",
+        "exported",
+        "--format",
+        "documents",
+        "-o",
+        str(output),
+    )
+    assert process.wait() == 0, process.stderr.read().decode()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+# A connection that dies under the app: every backend of the test database is ended
+# with pg_terminate_backend from another connection, as a server restart would.
+
+
+def terminate_backends() -> int:
+    s = connection.settings_dict
+    with psycopg.connect(
+        dbname=s["NAME"],
+        host=s["HOST"],
+        port=s["PORT"],
+        user=s["USER"],
+        autocommit=True,
+    ) as admin:
+        return admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+@pytest.fixture
+def fetch(live_server):
+    """GET through a real server thread (the test client skips the request cycle's
+    connection handling); returns (status, body)."""
+    Project.objects.filter(slug="alive").delete()  # left by an interrupted run
+    get_user_model().objects.filter(username="survivor").delete()
+    project, _ = Project.objects.get_or_create_with_labels("alive")
+    make_document(project)
+    user = make_user("survivor", is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    def fetch(path: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(
+            live_server.url + path, headers={"Cookie": cookie}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    assert fetch("/p/alive/")[0] == 200
+    yield fetch
+    connection.close()  # the test's own handle died too; the flush needs a new one
+
+
+def test_it_answers_cleanly_while_the_connection_is_dead(fetch):
+    assert terminate_backends() >= 1
+    status, _ = fetch("/p/alive/")
+    assert status in (200, 500, 503)
+
+
+def test_it_recovers_from_a_dead_connection_without_a_restart(fetch):
+    terminate_backends()
+    fetch("/p/alive/")
+    status, body = fetch("/p/alive/")
+    assert status == 200
+    assert b"Lavrov in Mali" in body
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "weakness, order-dependent: alone it passes; after other live_server tests the "
+        "first request after pg_terminate_backend can still get a dead pooled connection "
+        "and answer 500 (the next one recovers). newsapp/settings.py now passes "
+        "check=ConnectionPool.check_connection to the pool; still to find: the server "
+        "thread's persistent connection (CONN_MAX_AGE/pool interplay)"
+    ),
+)
+def test_it_answers_the_first_request_after_a_restart(fetch):
+    terminate_backends()
+    status, _ = fetch("/p/alive/")
+    assert status == 200
