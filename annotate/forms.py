@@ -1,10 +1,11 @@
-"""Every input of the annotation screen, checked against the document it targets."""
+"""Every input of the annotation and project screens, checked against what it targets."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
-from annotate.models import Assignment, Label
+from annotate.models import Assignment, Label, Membership, Project, StanceTarget
 
 
 class AssignmentForm(forms.Form):
@@ -135,3 +136,79 @@ class SuggestionForm(AssignmentForm):
         data = super().clean()
         self.check_range(data.get("start"), data.get("end"), None, "suggestion")
         return data
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "guidelines", "overlap", "blind"]
+        widgets = {"guidelines": forms.Textarea(attrs={"rows": 8})}
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+    def clean_username(self):
+        user = (
+            get_user_model()
+            .objects.filter(
+                username=self.cleaned_data["username"].strip(), is_active=True
+            )
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(
+                "No active user with that username; create the account in the admin first."
+            )
+        return user
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = ["kind", "name", "colour", "shortcut", "value", "description"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == Label.Kind.RELIABILITY and data.get("value") is None:
+            self.add_error("value", "A reliability grade needs its ordinal value.")
+        # The project is not a form field, so its unique constraints are checked here.
+        same_kind = Label.objects.filter(
+            project=self.instance.project, kind=data.get("kind")
+        ).exclude(pk=self.instance.pk)
+        if same_kind.filter(name__iexact=data.get("name", "")).exists():
+            self.add_error(
+                "name", "This project already has a label of that kind with that name."
+            )
+        if (
+            data.get("shortcut")
+            and same_kind.filter(shortcut=data["shortcut"]).exists()
+        ):
+            self.add_error(
+                "shortcut", "Another label of that kind already uses this key."
+            )
+        return data
+
+
+class StanceTargetForm(forms.ModelForm):
+    class Meta:
+        model = StanceTarget
+        fields = ["name", "description"]
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if StanceTarget.objects.filter(
+            project=self.instance.project, name__iexact=name
+        ).exists():
+            raise forms.ValidationError("This project already has that stance target.")
+        return name

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotate.views import annotate, documents, imports, projects, sources, statistics
+from annotate.views import (
+    annotate,
+    documents,
+    imports,
+    manage,
+    projects,
+    sources,
+    statistics,
+)
 
 app_name = "annotate"
 
@@ -12,6 +20,7 @@ urlpatterns = [
     path(
         "p/<slug:slug>/d/<int:pk>/", documents.document_detail, name="document-detail"
     ),
+    path("p/<slug:slug>/manage/", manage.manage_project, name="manage"),
     path("p/<slug:slug>/next/", annotate.next_document, name="next"),
     path("p/<slug:slug>/labels.css", annotate.labels_css, name="labels-css"),
     path("p/<slug:slug>/a/<int:pk>/", annotate.annotate_page, name="annotate"),

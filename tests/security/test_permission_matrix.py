@@ -69,6 +69,7 @@ MATRIX: dict[str, Rule] = {
     "annotate:submit": rule("owner", POST, **OWNER),
     "annotate:skip": rule("owner", POST, **OWNER),
     "annotate:import": rule("manager", GET, POST),
+    "annotate:manage": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
     "annotate:project-stats": rule("reviewer", GET),
     # The source registry is shared by all projects: reviewers/managers of any project.
