@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate.access import document_in, project_access
-from annotate.models import Document
+from annotate.models import Assignment, Document
 
 PAGE_SIZE = 50
+RECENT_WORK = 15
 
 
 @require_GET
@@ -27,11 +28,29 @@ def document_list(request: HttpRequest, slug: str) -> HttpResponse:
     template = "annotate/document_list.html"
     if request.htmx:
         template += "#document-table"
-    return render(
-        request,
-        template,
-        {"access": access, "project": access.project, "page": page, "query": query},
+    # The annotator's own recent work, to go back to a submitted document until it is reviewed.
+    mine = (
+        Assignment.objects.by(request.user)
+        .filter(document__project=access.project)
+        .select_related("document")
+        .only(
+            "id",
+            "status",
+            "review_state",
+            "review_comment",
+            "updated_at",
+            "document__title",
+        )
+        .order_by("-updated_at")[:RECENT_WORK]
     )
+    context = {
+        "access": access,
+        "project": access.project,
+        "page": page,
+        "query": query,
+        "mine": mine,
+    }
+    return render(request, template, context)
 
 
 @require_GET

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import make_document
+from tests.conftest import make_document, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +90,23 @@ def test_it_does_not_show_a_document_of_another_project(
         reverse("annotate:document-detail", args=[project.slug, other_document.pk])
     )
     assert response.status_code == 404
+
+
+def test_it_lists_the_annotators_own_documents_to_go_back_to(
+    annotator_client, annotator, project
+):
+    from annotate.models import Assignment
+
+    mine = Assignment.objects.create(
+        document=make_document(project, title="Mine, submitted"), annotator=annotator
+    )
+    mine.submit()
+    other = Assignment.objects.create(
+        document=make_document(project, title="Someone else's", text="Other text."),
+        annotator=make_user("peer"),
+    )
+    body = annotator_client.get(
+        reverse("annotate:document-list", args=[project.slug])
+    ).content.decode()
+    assert reverse("annotate:annotate", args=[project.slug, mine.pk]) in body
+    assert reverse("annotate:annotate", args=[project.slug, other.pk]) not in body
