@@ -72,3 +72,13 @@ def assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
     if assignment is None:
         raise Http404("No such assignment in this project.")
     return assignment
+
+
+def own_assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
+    """An assignment the user may change: their own only. A reviewer can read anyone's
+    (assignment_in) but changes nothing through the annotation screen; any other id is
+    a 404, as above."""
+    assignment = assignment_in(access, pk, user)
+    if assignment.annotator_id != user.pk:
+        raise Http404("No such assignment of yours.")
+    return assignment

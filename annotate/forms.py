@@ -5,16 +5,42 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from annotate.models import Assignment, Label, Membership, Project, StanceTarget
+from annotate.models import (
+    Assignment,
+    Entity,
+    Label,
+    Membership,
+    Project,
+    StanceTarget,
+)
 
 
 class AssignmentForm(forms.Form):
-    """Base: knows the assignment, so offsets and labels are checked against it."""
+    """Base of every change to an assignment: knows the assignment, so offsets and
+    labels are checked against it. Every change carries the version the screen showed
+    and, where it changes one thing, the label the screen showed it with, so a change
+    from an out-of-date tab can be told apart (see annotate.labelling)."""
+
+    version = forms.IntegerField(min_value=0, required=False)
+    seen_label = forms.IntegerField(min_value=0, required=False)
 
     def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.assignment = assignment
         self.text = assignment.document.text
+
+    @property
+    def shown_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+    @property
+    def shown_label(self) -> int | None:
+        return self.cleaned_data.get("seen_label")
+
+    def kept_when_absent(self, field: str) -> str | None:
+        """A text field left out of the request keeps what was stored (None); sent
+        empty, it clears it."""
+        return self.cleaned_data[field] if field in self.data else None
 
     def label_of_kind(self, kind: str, field: str = "label") -> Label:
         label = Label.objects.filter(
@@ -60,6 +86,11 @@ class SpanForm(AssignmentForm):
         return data
 
 
+class ChangeForm(AssignmentForm):
+    """A change with no input of its own (undo, delete, accept all): just the version
+    and the label the screen showed."""
+
+
 class SpanLabelForm(AssignmentForm):
     label = forms.IntegerField()
 
@@ -79,15 +110,18 @@ class EvidenceForm(AssignmentForm):
         self.check_range(start, end, None, "evidence")
         return data
 
-    def evidence(self) -> dict:
+    def evidence(self) -> dict | None:
+        """The evidence given with this request, or None to keep the stored one."""
         start, end = (
             self.cleaned_data.get("evidence_start"),
             self.cleaned_data.get("evidence_end"),
         )
+        if start is None:
+            return None
         return {
             "evidence_start": start,
             "evidence_end": end,
-            "evidence_text": self.text[start:end] if start is not None else "",
+            "evidence_text": self.text[start:end],
         }
 
 
@@ -99,9 +133,13 @@ class StanceForm(EvidenceForm):
     def clean_label(self) -> Label:
         return self.label_of_kind(Label.Kind.STANCE)
 
-    def clean_target(self):
-        target = self.assignment.document.project.stance_targets.filter(
-            pk=self.cleaned_data["target"]
+    def clean_note(self) -> str | None:
+        return self.kept_when_absent("note")
+
+    def clean_target(self) -> StanceTarget:
+        target = StanceTarget.objects.filter(
+            project_id=self.assignment.document.project_id,
+            pk=self.cleaned_data["target"],
         ).first()
         if target is None:
             raise forms.ValidationError("No such stance target in this project.")
@@ -116,6 +154,9 @@ class RatingForm(EvidenceForm):
 
     def clean_label(self) -> Label:
         return self.label_of_kind(Label.Kind.RELIABILITY)
+
+    def clean_rationale(self) -> str | None:
+        return self.kept_when_absent("rationale")
 
     def clean_source(self) -> str:
         name = self.cleaned_data["source"].strip()
@@ -135,6 +176,30 @@ class SuggestionForm(AssignmentForm):
     def clean(self) -> dict:
         data = super().clean()
         self.check_range(data.get("start"), data.get("end"), None, "suggestion")
+        return data
+
+
+class LinkForm(AssignmentForm):
+    """Link a span to an entity of the project, or to a new one named here."""
+
+    entity = forms.IntegerField(required=False)
+    new_name = forms.CharField(required=False, max_length=300)
+
+    def clean_entity(self) -> Entity | None:
+        pk = self.cleaned_data.get("entity")
+        if pk is None:
+            return None
+        entity = Entity.objects.filter(
+            project_id=self.assignment.document.project_id, pk=pk
+        ).first()
+        if entity is None:
+            raise forms.ValidationError("No such entity in this project.")
+        return entity
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and data.get("entity") is None and not data.get("new_name"):
+            raise forms.ValidationError("Choose an entity, or name a new one.")
         return data
 
 

@@ -1,14 +1,18 @@
-"""Suggestions: strings this project has already labelled, proposed where they occur
-in a document. In an open project they come from anyone's spans; in a blind project
-only from the annotator's own work, gold and imported annotations, since another
-annotator's strings would show what they labelled."""
+"""Suggestions: strings this project has already labelled (by anyone, in any document,
+imported annotations included), proposed where they occur in a document.
+
+A suggestion carries a string and a label, never who labelled it. In a blind project
+the strings other people labelled in this very document are left out (imported
+pre-annotations aside): proposing them at their places would draw a peer's
+annotation of the document on the screen."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from annotate.models import Assignment, Span
 
@@ -34,10 +38,10 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
     document = assignment.document
     sources = Span.objects.filter(assignment__document__project_id=document.project_id)
     if document.project.blind:
-        sources = sources.filter(
-            Q(assignment__annotator_id=assignment.annotator_id)
-            | Q(assignment__is_gold=True)
-            | Q(assignment__annotator__is_active=False)  # imported from peer tools
+        # Inactive "imported:<tool>" users hold the peer tools' annotations.
+        sources = sources.exclude(
+            assignment__document_id=document.pk,
+            assignment__annotator__is_active=True,
         )
     terms = (
         sources.exclude(assignment=assignment)
@@ -55,14 +59,8 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
     dismissed = set(
         assignment.dismissed_suggestions.values_list("start", "end", "label_id")
     )
-    # Longest strings first, so "Sergey Lavrov" wins over "Lavrov" at the same place.
-    pattern = re.compile(
-        r"(?<!\w)(?:"
-        + "|".join(re.escape(t) for t in sorted(label_of, key=len, reverse=True))
-        + r")(?!\w)"
-    )
     found = []
-    for match in pattern.finditer(document.text):
+    for match in _pattern(tuple(sorted(label_of))).finditer(document.text):
         label_id = label_of[match.group()]
         if (match.start(), match.end()) not in taken and (
             match.start(),
@@ -73,3 +71,14 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
                 Suggestion(match.start(), match.end(), label_id, match.group())
             )
     return found
+
+
+@lru_cache(maxsize=64)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """One alternation of all the terms at word boundaries, compiled once per
+    vocabulary: a project's vocabulary changes far less often than its pages load."""
+    # Longest strings first, so "Sergey Lavrov" wins over "Lavrov" at the same place.
+    longest_first = sorted(terms, key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in longest_first) + r")(?!\w)"
+    )

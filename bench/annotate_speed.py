@@ -78,15 +78,22 @@ def build(span_count: int) -> tuple[Assignment, object]:
     return assignment, user
 
 
+def version_of(url: str) -> int:
+    """The current version of the assignment the URL acts on."""
+    pk = int(url.split("/a/")[1].split("/")[0])
+    return Assignment.objects.values_list("version", flat=True).get(pk=pk)
+
+
 def measure(
     client: Client, method: str, url: str, data: dict | None, runs: int, htmx: bool
 ) -> dict:
     timings, queries = [], 0
     headers = {"HX-Request": "true"} if htmx else {}
     for _ in range(runs):
+        data_now = {"version": version_of(url)} if data == "undo" else data or {}
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            response = getattr(client, method)(url, data or {}, headers=headers)
+            response = getattr(client, method)(url, data_now, headers=headers)
             timings.append((time.perf_counter() - started) * 1000)
         if response.status_code >= 400:
             raise SystemExit(f"{method.upper()} {url} answered {response.status_code}")
@@ -119,6 +126,7 @@ def main() -> None:
     favor = Label.objects.get(project=project, kind="stance", name="favor")
     high = Label.objects.get(project=project, kind="reliability", name="high")
     target = project.stance_targets.get()
+    first_span = Span.objects.filter(assignment=assignment).order_by("id").first()
     args_of = [project.slug, assignment.pk]
     cases = {
         "annotation page": (
@@ -145,7 +153,26 @@ def main() -> None:
             {"source": "AFP", "role": "cited", "label": high.pk},
             True,
         ),
-        "undo (htmx)": ("post", reverse("annotate:undo", args=args_of), None, True),
+        "relabel (htmx)": (
+            "post",
+            reverse("annotate:span-relabel", args=[*args_of, first_span.pk]),
+            {"label": person.pk},
+            True,
+        ),
+        "link (htmx)": (
+            "post",
+            reverse("annotate:span-link", args=[*args_of, first_span.pk]),
+            {"new_name": first_span.text},
+            True,
+        ),
+        "dismiss (htmx)": (
+            "post",
+            reverse("annotate:suggestion-dismiss", args=args_of),
+            {"start": start, "end": end, "label": person.pk},
+            True,
+        ),
+        # Undo checks the version the screen showed; the bench reads the current one.
+        "undo (htmx)": ("post", reverse("annotate:undo", args=args_of), "undo", True),
     }
     report = {
         "spans": Span.objects.filter(assignment=assignment).count(),

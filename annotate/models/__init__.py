@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from annotate.models.annotations import (
     Assignment,
+    AssignmentChange,
     DismissedSuggestion,
     Rating,
     Span,
@@ -24,6 +25,7 @@ from annotate.models.runs import ExportRun, ImportRun
 __all__ = [
     "DEFAULT_LABELS",
     "Assignment",
+    "AssignmentChange",
     "DismissedSuggestion",
     "Document",
     "Entity",

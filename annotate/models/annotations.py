@@ -273,3 +273,25 @@ class DismissedSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"dismissed {self.start}-{self.end} [{self.label_id}]"
+
+
+class AssignmentChange(models.Model):
+    """One change an annotator made to an assignment, with the steps that reverse it:
+    the assignment's undo stack (newest last). The steps are plain data, written and
+    read by annotate.labelling alone."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="changes"
+    )
+    action = models.CharField(max_length=40)
+    undo = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["assignment", "id"], name="assignmentchange_stack")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.assignment_id}"

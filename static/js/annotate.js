@@ -96,6 +96,15 @@
     });
   }
 
+  // Every change carries the assignment version this screen last saw, so the server
+  // can tell a change from an out-of-date tab (it answers with the fresh fragments).
+  document.body.addEventListener("versionChanged", (event) => {
+    screen.dataset.version = event.detail.version;
+  });
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.verb === "post") event.detail.parameters.version = screen.dataset.version;
+  });
+
   // Stance and rating forms send the selected text as their evidence.
   document.body.addEventListener("htmx:configRequest", (event) => {
     const form = event.detail.elt.closest && event.detail.elt.closest(".takes-evidence");
@@ -123,18 +132,13 @@
     }
   });
 
-  // The flash line clears itself after a change went through.
-  document.body.addEventListener("htmx:afterRequest", (event) => {
-    const flash = document.getElementById("flash");
-    if (flash && event.detail.successful) { flash.textContent = ""; flash.className = "flash"; }
-  });
-
   // The span row last clicked or focused: label keys and buttons then relabel it.
   let chosenRow = null;
   function relabel(labelId) {
     if (!chosenRow || !editable || !document.body.contains(chosenRow)) return false;
     htmx.ajax("POST", chosenRow.dataset.relabel, {
-      source: chosenRow, target: "#doc-text", swap: "outerHTML", values: { label: labelId },
+      source: chosenRow, target: "#doc-text", swap: "outerHTML",
+      values: { label: labelId, seen_label: chosenRow.dataset.label },
     });
     chosenRow = null;
     return true;
@@ -148,6 +152,23 @@
   document.getElementById("entity-labels").addEventListener("click", (event) => {
     const button = event.target.closest("[data-label]");
     if (button && !createSpan(button.dataset.label)) relabel(button.dataset.label);
+  });
+
+  // A span row's buttons: link opens the entity panel, × deletes (unless another tab
+  // relabelled the span meanwhile: seen_label).
+  function linkPanel(row) {
+    htmx.ajax("GET", row.dataset.link, { source: row, target: "#link-panel", swap: "outerHTML" });
+  }
+  function deleteSpan(row) {
+    htmx.ajax("POST", row.dataset.delete, {
+      source: row, target: "#doc-text", swap: "outerHTML", values: { seen_label: row.dataset.label },
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const row = event.target.closest && event.target.closest(".span-row");
+    if (!row || !editable) return;
+    if (event.target.closest(".link-button")) linkPanel(row);
+    else if (event.target.closest(".delete")) deleteSpan(row);
   });
 
   // Clicking a span in the text takes you to its row in the list.
@@ -175,6 +196,8 @@
     }
     if (key === "Enter" && event.shiftKey) { event.preventDefault(); document.getElementById("submit-button")?.click(); return; }
     if (key === "K" && event.shiftKey) { event.preventDefault(); document.getElementById("skip-button")?.click(); return; }
+    if (key === "N" && event.shiftKey) { event.preventDefault(); document.getElementById("next-link")?.click(); return; }
+    if (key === "Escape" && !help.open) { window.getSelection().removeAllRanges(); return; }
     if (key === "?") { event.preventDefault(); help.open ? help.close() : help.showModal(); return; }
     if (key === "/") { event.preventDefault(); find?.focus(); find?.select(); return; }
     const row = event.target.closest && event.target.closest(".choice-row, .span-row");
@@ -184,14 +207,16 @@
       event.preventDefault();
       return;
     }
-    if (row && row.classList.contains("span-row") && key === "Enter") {
+    // Keys on a span row call htmx directly: a row swapped in a moment ago may not
+    // have its buttons wired up by htmx yet.
+    if (row && row.classList.contains("span-row") && key === "Enter" && editable) {
       event.preventDefault();
-      row.querySelector(".link-button")?.click();
+      linkPanel(row);
       return;
     }
-    if (row && row.classList.contains("span-row") && (key === "Delete" || key === "Backspace")) {
+    if (row && row.classList.contains("span-row") && (key === "Delete" || key === "Backspace") && editable) {
       event.preventDefault();
-      row.querySelector(".delete")?.click();
+      deleteSpan(row);
       return;
     }
     if (row && row.classList.contains("span-row")) {

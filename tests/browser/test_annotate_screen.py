@@ -144,6 +144,20 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
         project=project, name="French military presence in Africa"
     )
     StanceTarget.objects.create(project=project, name="Russian influence in Africa")
+    # Gold elsewhere in the project labelled two countries: drawn as suggestions here.
+    elsewhere = make_document(project, text="Mali and Niger", title="Elsewhere")
+    gold = Assignment.objects.create(
+        document=elsewhere, annotator=member(project, "rev", "reviewer"), is_gold=True
+    )
+    gpe = Label.objects.get(project=project, kind="entity", name="GPE")
+    for start, end in ((0, 4), (9, 14)):
+        Span.objects.create(
+            assignment=gold,
+            start=start,
+            end=end,
+            text=elsewhere.text[start:end],
+            label=gpe,
+        )
     member(project, "ann", "annotator")
     page.set_viewport_size({"width": 1440, "height": 900})
     log_in(page, "ann", "pw-ann")
@@ -164,10 +178,15 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
         page.wait_for_timeout(300)
     page.click("#stance-panel .choice-row >> nth=0 >> text=against")
     page.wait_for_selector("#stance-panel .chosen")
+    page.locator("#source-panel .choice-row", has_text="Politico").focus()
+    page.keyboard.press("2")
+    page.wait_for_selector("#source-panel .chosen")
     page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("document.querySelector('.panels').scrollTop = 0")
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "annotate.png"))
     assert Label.objects.filter(spans__isnull=False).distinct().count() == 4
+    assert page.locator("#doc-text mark.suggestion").count() >= 2
 
 
 def test_it_links_a_span_to_an_entity_from_the_keyboard(screen, project):

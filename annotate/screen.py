@@ -1,0 +1,203 @@
+"""What the annotation screen shows, part by part, in a fixed number of queries
+whatever the number of spans: the views render the whole page or only the parts a
+change touched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import markdown
+import nh3
+from django.urls import reverse
+
+from annotate import queue
+from annotate.access import ProjectAccess
+from annotate.citations import cited_sources
+from annotate.models import Assignment, Document, Label, Rating
+from annotate.rendering import marked_text, span_rows
+from annotate.suggestions import suggestions_for
+
+# The screen's regions, each an inline partial of annotate/annotate.html.
+# PAGE is what only a full page shows: the progress line and the guidelines.
+TEXT, STANCE, SOURCES, PAGE = "text", "stance", "sources", "page"
+EVERY_PART = frozenset({TEXT, STANCE, SOURCES, PAGE})
+PART_OF_FRAGMENT = {
+    "doc-text": TEXT,
+    "span-list": TEXT,
+    "stance-panel": STANCE,
+    "source-panel": SOURCES,
+}
+# The suggestions listed beside the text (all of them are drawn in it).
+LISTED_SUGGESTIONS = 20
+
+
+def screen_context(
+    *,
+    user,
+    access: ProjectAccess,
+    assignment: Assignment,
+    parts: Iterable[str] = EVERY_PART,
+) -> dict:
+    """The context of the screen's `parts`: 1 query for the labels, then 4 for the
+    text (spans, suggestion vocabulary, dismissals), 2 for stance, 1 for sources and
+    3 for progress."""
+    parts = frozenset(parts)
+    document, project = assignment.document, access.project
+    document.project = project  # the same row, already loaded
+    labels = list(project.labels.all())
+    context = {
+        "urls": screen_urls(project.slug, assignment.pk),
+        "access": access,
+        "project": project,
+        "assignment": assignment,
+        "document": document,
+        "editable": assignment.review_state == Assignment.ReviewState.PENDING
+        and assignment.annotator_id == user.pk,
+        "entity_labels": [label for label in labels if label.kind == Label.Kind.ENTITY],
+        "stance_labels": [label for label in labels if label.kind == Label.Kind.STANCE],
+        "reliability_labels": [
+            label for label in labels if label.kind == Label.Kind.RELIABILITY
+        ],
+    }
+    if TEXT in parts:
+        context.update(
+            _text_part(
+                assignment, context["urls"], labels, editable=context["editable"]
+            )
+        )
+    if STANCE in parts:
+        stances = {stance.target_id: stance for stance in assignment.stances.all()}
+        context["targets"] = [
+            (target, stances.get(target.pk)) for target in project.stance_targets.all()
+        ]
+    if SOURCES in parts:
+        ratings = list(assignment.ratings.select_related("source"))
+        context["sources"] = sources_to_rate(document, ratings)
+    if PAGE in parts:
+        context["progress"] = queue.progress(project=project, user=assignment.annotator)
+        context["guidelines"] = guidelines_html(project.guidelines)
+    return context
+
+
+def _text_part(
+    assignment: Assignment, urls: dict[str, str], labels: list, *, editable: bool
+) -> dict:
+    spans = list(assignment.spans.select_related("entity"))
+    suggestions = suggestions_for(assignment, spans)
+    names = {label.pk: label.name for label in labels}
+    label_of = {label.pk: label for label in labels}
+    for span in spans:
+        span.label = label_of[span.label_id]  # already loaded: no join, no copies
+        # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
+        span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
+        span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
+        span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
+    return {
+        "marked_text": marked_text(assignment.document.text, spans, suggestions),
+        "suggestions": suggestions,
+        "suggestion_rows": [
+            (item, names[item.label_id]) for item in suggestions[:LISTED_SUGGESTIONS]
+        ],
+        "spans": spans,
+        "span_rows": span_rows(
+            sorted(spans, key=lambda span: (span.start, -span.end)), editable=editable
+        ),
+    }
+
+
+def guidelines_html(guidelines: str) -> str:
+    """The project's Markdown guidelines as HTML, sanitised: managers write them, but
+    annotators' browsers run them."""
+    return nh3.clean(markdown.markdown(guidelines)) if guidelines else ""
+
+
+def screen_urls(slug: str, pk: int) -> dict[str, str]:
+    """The screen's action URLs, reversed once per page; span URLs carry span 0."""
+    names = {
+        "stance": "stance-set",
+        "rating": "rating-set",
+        "accept": "suggestion-accept",
+        "dismiss": "suggestion-dismiss",
+        "accept_all": "suggestions-accept-all",
+        "undo": "undo",
+        "skip": "skip",
+        "submit": "submit",
+        "span_create": "span-create",
+    }
+    urls = {
+        key: reverse(f"annotate:{name}", args=[slug, pk]) for key, name in names.items()
+    }
+    urls["relabel"] = reverse("annotate:span-relabel", args=[slug, pk, 0])
+    urls["delete"] = reverse("annotate:span-delete", args=[slug, pk, 0])
+    urls["link"] = reverse("annotate:span-link", args=[slug, pk, 0])
+    urls["next"] = reverse("annotate:next", args=[slug])
+    return urls
+
+
+# How much of the text to show either side of a source's mention.
+CONTEXT_CHARS = 50
+
+
+def mention_in_context(text: str, start: int | None, end: int | None) -> dict:
+    """The words around a mention, on one line, so the annotator sees how the source
+    is cited ("..., Sonko said on Monday") without scrolling the text."""
+    if start is None or end is None:
+        return {"before": "", "evidence": "", "after": ""}
+    before = text[max(0, start - CONTEXT_CHARS) : start]
+    after = text[end : end + CONTEXT_CHARS]
+    if start > CONTEXT_CHARS and " " in before:
+        before = "…" + before.split(" ", 1)[1]
+    if end + CONTEXT_CHARS < len(text) and " " in after:
+        after = after.rsplit(" ", 1)[0] + "…"
+    return {
+        "before": " ".join(before.split()) + (" " if before[-1:].isspace() else ""),
+        "evidence": text[start:end],
+        "after": (" " if after[:1].isspace() else "") + " ".join(after.split()),
+    }
+
+
+def sources_to_rate(document: Document, ratings: list[Rating]) -> list[dict]:
+    """The publisher, the credited source and every source the text cites, once each,
+    with the rating given so far (found by the source's name or an alias: "AFP" rated
+    is Agence France-Presse in the registry); plus sources rated by hand that were
+    not detected."""
+    rows: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    rating_of: dict[tuple[str, str], Rating] = {}
+    for rating in ratings:
+        for name in (rating.source.name, *rating.source.aliases):
+            rating_of.setdefault((name.casefold(), rating.role), rating)
+    shown: set[int] = set()
+
+    def add(
+        name: str, role: str, start: int | None = None, end: int | None = None
+    ) -> None:
+        key = (name.casefold(), role)
+        if name and key not in seen:
+            seen.add(key)
+            rating = rating_of.get(key)
+            if rating is not None:
+                shown.add(rating.pk)
+                if rating.evidence_start is not None:
+                    start, end = rating.evidence_start, rating.evidence_end
+            rows.append(
+                {
+                    "name": name,
+                    "role": role,
+                    "start": start,
+                    "end": end,
+                    **mention_in_context(document.text, start, end),
+                    "rating": rating,
+                }
+            )
+
+    if document.publisher:
+        add(document.publisher.name, Rating.Role.PUBLISHER)
+    if credit := (document.meta or {}).get("source_credit"):
+        add(str(credit), Rating.Role.CITED)
+    for citation in cited_sources(document.text):
+        add(citation.name, Rating.Role.CITED, citation.start, citation.end)
+    for rating in ratings:
+        if rating.pk not in shown:
+            add(rating.source.name, rating.role)
+    return rows
