@@ -5,6 +5,7 @@ from django.urls import path
 from annotate.views import (
     annotate,
     documents,
+    exports,
     imports,
     manage,
     projects,
@@ -62,6 +63,16 @@ urlpatterns = [
     path("p/<slug:slug>/a/<int:pk>/skip/", annotate.skip, name="skip"),
     path("p/<slug:slug>/import/", imports.import_page, name="import"),
     path("p/<slug:slug>/import/<int:pk>/", imports.import_run, name="import-run"),
+    path("p/<slug:slug>/export/", exports.export_page, name="export"),
+    path(
+        "p/<slug:slug>/export/stream.jsonl", exports.export_stream, name="export-stream"
+    ),
+    path("p/<slug:slug>/export/<int:pk>/", exports.export_run, name="export-run"),
+    path(
+        "p/<slug:slug>/export/<int:pk>/download/",
+        exports.export_download,
+        name="export-download",
+    ),
     path("p/<slug:slug>/stats/", statistics.project_stats, name="project-stats"),
     path("sources/", sources.source_list, name="source-list"),
     path("sources/<int:pk>/", sources.source_detail, name="source-detail"),

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from django.db.models import QuerySet
+
+from annotate.exports.selection import CHUNK_SIZE
 from annotate.models import Document, Project
 
-CHUNK_SIZE = 2000
 
-
-def document_lines(project: Project, **options) -> Iterator[dict]:
-    """One dict per document, streamed from a server-side cursor."""
-    documents = (
-        Document.objects.for_project(project)
-        .select_related("publisher")
+def document_lines(
+    project: Project, *, documents: QuerySet[Document], **options: Any
+) -> Iterator[dict[str, Any]]:
+    """One dict per document, streamed from a server-side cursor; annotations are not
+    part of this shape, so the selection (--gold/--all/--majority) does not apply."""
+    rows = (
+        documents.select_related("publisher")
         .defer("raw", "search")
         .order_by("id")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for document in documents:
+    for document in rows:
         yield {
             "id": document.pk,
             "external_id": document.external_id,

@@ -44,7 +44,11 @@ FORMATS = (
     "doccano",
     "labelstudio",
     "prodigy",
+    "full",
 )
+# newsapp's own `full` export restores a project (annotate/ingest/full.py) rather than
+# yielding records, so import_paths dispatches it before reading anything.
+FULL = "full"
 JSON_SNIFFED = "json"  # .json/.jsonl in auto mode: the first object decides
 SNIFF_ITEMS = 100
 FORMAT_BY_SUFFIX = {
@@ -130,6 +134,8 @@ def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[Item]:
     items = iter_json(stream, name)
     if fmt == JSON_SNIFFED:
         fmt, items = _sniff_json(items)
+    if fmt == FULL:
+        return iter([Rejection(file_origin(name), FULL_NEEDS_FLAG)])
     return JSON_READERS[fmt](items, name)
 
 
@@ -153,7 +159,15 @@ def _sniff_json(
     return "jsonl", chain(seen, items)
 
 
+FULL_NEEDS_FLAG = (
+    "this is a newsapp full export, which restores a whole project: "
+    "import it with --format full"
+)
+
+
 def json_format_of(obj: dict[str, Any]) -> str:
+    if obj.get("kind") == "project" and obj.get("format") == "newsapp-full":
+        return FULL
     if isinstance(obj.get("data"), dict) and "text" not in obj:
         return "labelstudio"
     if ("spans" in obj and "tokens" in obj) or "_input_hash" in obj or "answer" in obj:

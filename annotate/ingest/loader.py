@@ -126,6 +126,37 @@ def import_records(
     return run
 
 
+def restore_project(
+    paths: list[str],
+    *,
+    project: Project,
+    run: ImportRun,
+    on_progress: Callable[[LoadCounts], None] | None = None,
+) -> ImportRun:
+    """Restore `full` exports into `project` (annotate/ingest/full.py), recorded on `run`
+    like any import."""
+    from annotate.ingest.full import restore_paths
+
+    counts = LoadCounts()
+    run.status = ImportRun.Status.RUNNING
+    run.save(update_fields=["status"])
+
+    def progress(counts: LoadCounts) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(
+            read=counts.read, imported=counts.imported, duplicates=counts.duplicates
+        )
+        if on_progress:
+            on_progress(counts)
+
+    try:
+        restore_paths(paths, project=project, counts=counts, on_progress=progress)
+    except BaseException as error:
+        _finish(run, counts, status=ImportRun.Status.FAILED, error=repr(error))
+        raise
+    _finish(run, counts, status=ImportRun.Status.DONE)
+    return run
+
+
 def _finish(
     run: ImportRun, counts: LoadCounts, *, status: str, error: str = ""
 ) -> None:
@@ -424,12 +455,14 @@ def import_paths(
     on_progress: Callable[[LoadCounts], None] | None = None,
 ) -> ImportRun:
     """Read files, folders and archives and load them: what the command and the upload run."""
-    from annotate.ingest.formats import read_paths
+    from annotate.ingest.formats import FULL, read_paths
 
     paths = [str(path) for path in paths]
     run = ImportRun.objects.create(
         project=project, user=user, format=format, files=paths, strict=strict
     )
+    if format == FULL:
+        return restore_project(paths, project=project, run=run, on_progress=on_progress)
     return import_records(
         read_paths(paths, format=format),
         project=project,

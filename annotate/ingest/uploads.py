@@ -13,7 +13,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils.text import get_valid_filename
 
-from annotate.ingest.loader import import_records
+from annotate.ingest.loader import import_records, restore_project
 from annotate.ingest.records import DocumentRecord, Rejection
 from annotate.models import ImportRun, Project
 
@@ -43,9 +43,13 @@ def start_upload_import(
 @task
 def import_upload(run_id: int) -> None:
     run = ImportRun.objects.select_related("project").get(pk=run_id)
-    from annotate.ingest.formats import read_paths
+    from annotate.ingest.formats import FULL, read_paths
 
     folder = upload_folder(run)
+    if run.format == FULL:
+        restore_project([str(folder)], project=run.project, run=run)
+        shutil.rmtree(folder, ignore_errors=True)
+        return
     items = read_paths([folder], format=run.format)
     import_records(
         _named_as_uploaded(items, folder),

@@ -11,9 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from annotate.exports.stored import output_path
 from annotate.models import (
     Assignment,
     Entity,
+    ExportRun,
     ImportRun,
     Label,
     Membership,
@@ -81,7 +83,7 @@ def fill(route: Route, values: dict[str, object]) -> str:
 
 
 @pytest.fixture
-def world(db) -> SimpleNamespace:
+def world(db, settings, tmp_path) -> SimpleNamespace:
     """A blind project with two annotators' work on one document, a reviewer, a manager,
     an outsider (manager of another project) and a superuser."""
     project, _ = Project.objects.get_or_create_with_labels(
@@ -157,6 +159,18 @@ def world(db) -> SimpleNamespace:
         status=ImportRun.Status.DONE,
         rejections=[{"origin": "articles.jsonl:3", "reason": "no text"}],
     )
+    # A finished export whose file is kept (under a temporary VAR_DIR), to download.
+    settings.VAR_DIR = tmp_path
+    export = ExportRun.objects.create(
+        project=project,
+        user=man,
+        format="spans",
+        status=ExportRun.Status.DONE,
+        options={"format": "spans", "parts": {"": 1}},
+        lines=1,
+    )
+    output_path(export).parent.mkdir(parents=True)
+    output_path(export).write_text(f'{{"text": "{SECRET_SPAN}"}}\n')
     return SimpleNamespace(
         project=project,
         other=other,
@@ -180,6 +194,7 @@ def world(db) -> SimpleNamespace:
         their_stance=their_stance,
         their_rating=their_rating,
         run=run,
+        export=export,
     )
 
 
@@ -189,6 +204,7 @@ def ids_of(world: SimpleNamespace) -> dict[str, int]:
         "assignment": world.mine.pk,
         "span": world.my_span.pk,
         "import-run": world.run.pk,
+        "export-run": world.export.pk,
         "source": world.publisher.pk,
     }
 

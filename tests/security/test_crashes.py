@@ -147,6 +147,19 @@ def test_it_leaves_no_partial_export_file_when_killed(tmp_path):
     if not writing:
         pytest.fail("the export finished before it could be killed; export more")
     assert not output.exists()
+    # The next export to the same place clears what the killed one left behind.
+    again = manage(
+        "export_annotations",
+        "--project",
+        "exported",
+        "--format",
+        "documents",
+        "-o",
+        str(output),
+    )
+    assert again.wait() == 0, again.stderr.read().decode()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+    assert sum(1 for _ in output.open()) == 3000
 
 
 def test_it_keeps_unfinished_exports_out_of_the_way(tmp_path):

@@ -72,6 +72,11 @@ MATRIX: dict[str, Rule] = {
     "annotate:manage": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
     "annotate:project-stats": rule("reviewer", GET),
+    # Exports hold every annotator's work: reviewers and managers only.
+    "annotate:export": rule("reviewer", GET, POST),
+    "annotate:export-stream": rule("reviewer", GET),
+    "annotate:export-run": rule("reviewer", GET, pk="export-run"),
+    "annotate:export-download": rule("reviewer", GET, pk="export-run"),
     # The source registry is shared by all projects: reviewers/managers of any project.
     "annotate:source-list": rule("registry", GET),
     "annotate:source-detail": rule("registry", GET, pk="source"),

@@ -1,0 +1,188 @@
+"""The export screen: prepare a JSONL file in the background and download it later, or
+stream one straight to the browser. Exports hold every annotator's work, so they need
+the reviewer role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from django import forms
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotate.access import Role, project_access
+from annotate.exports import (
+    EXPORTERS,
+    ExportError,
+    ExportOptions,
+    finish_run,
+    planned_parts,
+)
+from annotate.exports.selection import SELECTIONS, ExportReport
+from annotate.exports.stored import part_file, start_export
+from annotate.models import ExportRun
+from annotate.splits import SPLIT_BY, SplitError, parse_split
+
+RECENT_RUNS = 20
+DEFAULT_SELECTION = ""  # gold where it exists, else the majority
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[(name, name) for name in EXPORTERS])
+    selection = forms.ChoiceField(
+        required=False,
+        choices=[(DEFAULT_SELECTION, "gold if any, else majority")]
+        + [(name, name) for name in SELECTIONS],
+        help_text="Which annotations: adjudicated, every annotator's, or the majority's.",
+    )
+    split = forms.CharField(
+        required=False,
+        max_length=30,
+        help_text="e.g. 80/10/10 for train/dev/test; empty for one file.",
+    )
+    split_by = forms.ChoiceField(choices=[(name, name) for name in SPLIT_BY])
+    seed = forms.IntegerField(initial=0, min_value=0, max_value=2**31 - 1)
+
+    def clean_split(self) -> str:
+        split = self.cleaned_data["split"].strip()
+        if split:
+            try:
+                parse_split(split)
+            except SplitError as error:
+                raise forms.ValidationError(str(error)) from None
+        return split
+
+    def options(self) -> ExportOptions:
+        data = self.cleaned_data
+        return ExportOptions(
+            format=data["format"],
+            selection=data["selection"] or None,
+            split=data["split"] or None,
+            split_by=data["split_by"],
+            seed=data["seed"] or 0,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def export_page(request: HttpRequest, slug: str) -> HttpResponse:
+    access = project_access(request, slug, at_least=Role.REVIEWER)
+    form = ExportForm(request.POST or None, initial={"split_by": "story"})
+    if request.method == "POST" and form.is_valid():
+        options = form.options()
+        try:
+            planned_parts(access.project, _unsplit(options), ExportReport())
+        except ExportError as error:
+            form.add_error(None, str(error))
+        else:
+            run = start_export(
+                project=access.project, options=options, user=request.user
+            )
+            return redirect("annotate:export-run", slug=slug, pk=run.pk)
+    runs = ExportRun.objects.filter(project=access.project).select_related("user")[
+        :RECENT_RUNS
+    ]
+    context = {"access": access, "project": access.project, "form": form, "runs": runs}
+    return render(request, "annotate/exports.html", context, status=_status(form))
+
+
+def _unsplit(options: ExportOptions) -> ExportOptions:
+    # The quick checks only: story keys are computed by the task, not in the request.
+    return ExportOptions(options.format, options.selection)
+
+
+def _status(form: forms.Form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+@require_GET
+def export_run(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = project_access(request, slug, at_least=Role.REVIEWER)
+    run = get_object_or_404(
+        ExportRun.objects.select_related("user"), project=access.project, pk=pk
+    )
+    template = "annotate/export_run.html"
+    if request.htmx:
+        template += "#run-status"
+    context = {"access": access, "project": access.project, "run": run}
+    return render(request, template, context)
+
+
+@require_GET
+def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """The kept file of a finished export (?part=train for one part of a split)."""
+    access = project_access(request, slug, at_least=Role.REVIEWER)
+    run = get_object_or_404(ExportRun, project=access.project, pk=pk)
+    part = request.GET.get("part", "")
+    path = part_file(run, part)
+    if path is None or not path.is_file():
+        raise Http404("This export has no such finished file.")
+    name = f"{access.project.slug}-{run.format}{'-' + part if part else ''}.jsonl"
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type="application/jsonl",
+    )
+
+
+@require_GET
+def export_stream(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole export streamed as it is read: the first line leaves at once and the
+    server holds one chunk of documents at a time. Recorded as an ExportRun."""
+    access = project_access(request, slug, at_least=Role.REVIEWER)
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(_errors(form), status=400, content_type="text/plain")
+    options = _unsplit(form.options())
+    report = ExportReport()
+    try:
+        parts = planned_parts(access.project, options, report)
+    except ExportError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    run = ExportRun.objects.create(
+        project=access.project,
+        user=request.user,
+        format=options.format,
+        status=ExportRun.Status.RUNNING,
+        options={**asdict(options), "streamed": True},
+    )
+    lines = EXPORTERS[options.format](
+        access.project, documents=parts[""], selection=report.selection, report=report
+    )
+    response = StreamingHttpResponse(
+        _encoded(lines, run, report), content_type="application/jsonl"
+    )
+    filename = f"{access.project.slug}-{options.format}.jsonl"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _errors(form: forms.Form) -> str:
+    return "\n".join(
+        f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
+    )
+
+
+def _encoded(
+    lines: Iterator[dict[str, Any]], run: ExportRun, report: ExportReport
+) -> Iterator[bytes]:
+    count, status = 0, ExportRun.Status.FAILED
+    try:
+        for line in lines:
+            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+            count += 1
+        status = ExportRun.Status.DONE
+    finally:
+        # Also when the client goes away: the run says how far it got.
+        run.lines = count
+        finish_run(run, report, status=status)
