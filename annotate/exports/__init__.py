@@ -81,7 +81,9 @@ def planned_parts(
         return {"": documents}
     if options.format == "full":
         raise ExportError("full restores a whole project; it is not split")
-    if options.split_by == "story":
+    if options.split_by == "story" and documents.filter(story_key="").exists():
+        # Computed over the whole project, so a new article can join an old story;
+        # skipped while every document has its key, which keeps repeated exports cheap.
         from annotate.stories import assign_story_keys
 
         assign_story_keys(project)

@@ -20,7 +20,7 @@ from itertools import batched
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
@@ -131,6 +131,17 @@ def restore_header(header: Any, project: Project) -> Names:
             f"format {header.get('format')!r} version {header.get('version')!r} is not "
             f"{FORMAT_NAME!r} version {FORMAT_VERSION}"
         )
+    try:
+        return _apply_header(header, project)
+    except DatabaseError as error:
+        raise BadLine(_first_line(error)) from error
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+
+
+def _apply_header(header: dict[str, Any], project: Project) -> Names:
     with transaction.atomic():
         if not Document.objects.for_project(project).exists():
             _apply_settings(project, _dict(header.get("project"), "project"))
@@ -154,6 +165,17 @@ def _dict(value: Any, name: str) -> dict[str, Any]:
 def _list(value: Any, name: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise BadLine(f"{name!r} must be a list of objects")
+    return value
+
+
+def _choice(
+    item: dict[str, Any], key: str, allowed: set[str], where: str, default=None
+):
+    value = item.get(key) or default
+    if not isinstance(value, str) or value not in allowed:
+        raise BadLine(
+            f"{where}: {key} {value!r} is not one of {', '.join(sorted(allowed))}"
+        )
     return value
 
 
@@ -301,6 +323,9 @@ def _restore_chunk(
             try:
                 with transaction.atomic():
                     _restore_document(line.value, document, project, names)
+            except DatabaseError as error:  # what the database's own checks refuse
+                counts.rejections.append(Rejection(document.origin, _first_line(error)))
+                continue
             except BadLine as error:
                 counts.rejections.append(Rejection(document.origin, str(error)))
                 continue
@@ -380,13 +405,10 @@ def _restore_assignment(
     item: dict[str, Any], document: Document, project: Project, names: Names
 ) -> Assignment:
     who = _text(item, "annotator", "assignment", required=True)
-    status = item.get("status")
-    review_state = item.get("review_state") or Assignment.ReviewState.PENDING
-    if status not in STATUSES or review_state not in REVIEW_STATES:
-        raise BadLine(
-            f"assignment of {who!r}: status {status!r} / review state "
-            f"{review_state!r} unknown"
-        )
+    status = _choice(item, "status", STATUSES, f"assignment of {who!r}")
+    review_state = _choice(
+        item, "review_state", REVIEW_STATES, f"assignment of {who!r}", "pending"
+    )
     reviewer = _text(item, "reviewer", f"assignment of {who!r}")
     assignment = Assignment.objects.create(
         document=document,
@@ -435,7 +457,7 @@ def _user(username: str, project: Project, names: Names, role: str):
 
 
 def _label_id(names: Names, kind: str, name: Any, where: str) -> int:
-    label = names.labels.get((kind, name))
+    label = names.labels.get((kind, name)) if isinstance(name, str) else None
     if label is None:
         raise BadLine(f"{where}: {kind} label {name!r} is not in the project line")
     return label
@@ -445,7 +467,7 @@ def _bounds(item: dict[str, Any], prefix: str, text: str, where: str):
     start, end = item.get(f"{prefix}start"), item.get(f"{prefix}end")
     if start is None and end is None:
         return None, None
-    if not (isinstance(start, int) and isinstance(end, int)):
+    if not all(type(value) is int for value in (start, end)):
         raise BadLine(f"{where}: {prefix}start and {prefix}end must be integers")
     if not 0 <= start < end <= len(text):
         raise BadLine(
@@ -469,11 +491,9 @@ def _spans(
                 f"{item.get('text')!r}"
             )
         entity = item.get("entity")
-        if entity and entity not in names.entities:
+        if entity and (not isinstance(entity, str) or entity not in names.entities):
             raise BadLine(f"{where}: entity {entity!r} is not in the project line")
-        origin = item.get("origin") or Span.Origin.MANUAL
-        if origin not in ORIGINS:
-            raise BadLine(f"{where}: span origin {origin!r} unknown")
+        origin = _choice(item, "origin", ORIGINS, where, Span.Origin.MANUAL)
         yield Span(
             assignment=assignment,
             start=start,
@@ -490,7 +510,7 @@ def _stances(
 ) -> Iterator[Stance]:
     text = assignment.document.text
     for item in items:
-        target = names.targets.get(item.get("target"))
+        target = names.targets.get(_text(item, "target", where, required=True))
         if target is None:
             raise BadLine(f"{where}: stance target {item.get('target')!r} unknown")
         start, end = _bounds(item, "evidence_", text, f"{where}, stance evidence")
@@ -510,9 +530,7 @@ def _ratings(
 ) -> Iterator[Rating]:
     text = assignment.document.text
     for item in items:
-        role = item.get("role")
-        if role not in ROLES:
-            raise BadLine(f"{where}: rating role {role!r} unknown")
+        role = _choice(item, "role", ROLES, where)
         start, end = _bounds(item, "evidence_", text, f"{where}, rating evidence")
         yield Rating(
             assignment=assignment,

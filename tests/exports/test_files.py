@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotate.exports import export_to_path
+from annotate.ingest.loader import import_paths
 from annotate.models import Assignment, Document, Project, Span
 from annotate.stories import AUTO_PREFIX, assign_story_keys
 from tests.conftest import SEEDS, make_document
@@ -291,3 +295,64 @@ def test_a_failing_export_keeps_the_previous_file(annotated, tmp_path, monkeypat
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["spans.jsonl"]
     shutil.rmtree(tmp_path)
+
+
+# -- fuzzing the restore ------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10_000) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def paths_in(value, path=()):
+    """Every path to a value inside nested dicts and lists."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths_in(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths_in(item, (*path, index))
+
+
+def replaced(value, path, new):
+    if not path:
+        return new
+    value = json.loads(json.dumps(value))
+    holder = value
+    for step in path[:-1]:
+        holder = holder[step]
+    holder[path[-1]] = new
+    return value
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_a_damaged_full_line_is_rejected_by_name_or_restored(annotated, tmp_path, data):
+    path = tmp_path / "full.jsonl"
+    if not path.exists():
+        export(annotated, "--format", "full", "-o", str(path))
+    header, *documents = path.read_text().splitlines()
+    line = json.loads(documents[0])
+    where = data.draw(st.sampled_from(list(paths_in(line))))
+    damaged = replaced(line, where, data.draw(JSON_VALUES))
+    target = tmp_path / "damaged.jsonl"
+    target.write_text(f"{header}\n{json.dumps(damaged)}\n")
+    slug = f"fuzz-{uuid.uuid4().hex[:8]}"
+    run = import_paths(
+        [target], project=Project.objects.create(slug=slug), format="full"
+    )
+    assert run.status == "done"
+    assert run.imported + run.duplicates + run.rejected == run.read
+    for rejection in run.rejections:
+        assert rejection["origin"] == f"{target}:2"
+        assert rejection["reason"]
