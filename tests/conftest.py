@@ -98,6 +98,14 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture
+def annotated(project):
+    """Three annotators' work on two documents (tests/annotated_world.py)."""
+    from tests.annotated_world import annotate_project
+
+    return annotate_project(project)
+
+
+@pytest.fixture
 def manager_client(client, manager):
     client.force_login(manager)
     return client

@@ -277,7 +277,8 @@ def run_export(
         finish_run(run, report, status=ExportRun.Status.FAILED, error=str(error))
         raise
     run.lines = sum(counts.values())
-    run.options = {**run.options, "parts": counts}
+    # Pairs, not an object: jsonb would reorder the keys, and train comes first.
+    run.options = {**run.options, "parts": list(counts.items())}
     finish_run(run, report, status=ExportRun.Status.DONE)
     return run
 

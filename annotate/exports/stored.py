@@ -30,7 +30,9 @@ def output_path(run: ExportRun) -> Path:
 
 def part_file(run: ExportRun, part: str) -> Path | None:
     """The finished file of one part ("" when not split), or None if there is none."""
-    if run.status != ExportRun.Status.DONE or part not in run.options.get("parts", {}):
+    if run.status != ExportRun.Status.DONE or part not in dict(
+        run.options.get("parts", [])
+    ):
         return None
     path = output_path(run)
     return path / f"{part}.jsonl" if part else path

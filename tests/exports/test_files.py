@@ -17,8 +17,8 @@ from annotate.exports import export_to_path
 from annotate.ingest.loader import import_paths
 from annotate.models import Assignment, Document, Project, Span
 from annotate.stories import AUTO_PREFIX, assign_story_keys
+from tests.annotated_world import work
 from tests.conftest import SEEDS, make_document
-from tests.exports.conftest import work
 
 
 def read_lines(path: Path) -> list[dict]:

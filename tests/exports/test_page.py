@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from annotate.models import ExportRun
-from tests.exports.conftest import LAVROV
+from tests.annotated_world import LAVROV
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from annotate.exports.spans import bio_tags
 from annotate.models import (
     Entity,
 )
-from tests.exports.conftest import LAVROV, work
+from tests.annotated_world import LAVROV, work
 
 
 def lines_of(project, format, **options) -> list[dict]:

@@ -166,7 +166,7 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
         user=man,
         format="spans",
         status=ExportRun.Status.DONE,
-        options={"format": "spans", "parts": {"": 1}},
+        options={"format": "spans", "parts": [["", 1]]},
         lines=1,
     )
     output_path(export).parent.mkdir(parents=True)

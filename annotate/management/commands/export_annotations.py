@@ -85,7 +85,7 @@ class Command(BaseCommand):
         run = run_export(project, export, output)
         self._notes(run.options["notices"], run.options["warning_count"], run.warnings)
         parts = ", ".join(
-            f"{name} {count}" for name, count in run.options["parts"].items() if name
+            f"{name} {count}" for name, count in run.options["parts"] if name
         )
         selection = run.options["selection"]
         self.stdout.write(

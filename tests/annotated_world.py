@@ -1,8 +1,7 @@
-"""A small annotated project for the export tests."""
+"""A small annotated project: three annotators on two documents (the export tests and
+the export page use it; tests/conftest.py makes `annotated` a fixture everywhere)."""
 
 from __future__ import annotations
-
-import pytest
 
 from annotate.models import (
     Assignment,
@@ -64,8 +63,7 @@ def work(project, document, user, spans=(), stance=None, rating=None, gold=False
     return assignment
 
 
-@pytest.fixture
-def annotated(project):
+def annotate_project(project):
     """Three annotators on two documents; they agree on Lavrov, two of three say Bamako
     is a GPE, stance 'against' and publisher 'high'."""
     StanceTarget.objects.create(project=project, name="Russia")
