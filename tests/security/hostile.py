@@ -150,8 +150,28 @@ def hostile_world(world: SimpleNamespace) -> SimpleNamespace:
             for n, payload in enumerate(PAYLOADS, 1)
         ],
     )
+    export = world.export
+    export.warnings = [
+        {
+            "document_id": document.pk,
+            "start": start,
+            "end": span.end,
+            "label": payload,
+            "text": payload,
+            "problem": ALL,
+        }
+        for payload in PAYLOADS
+    ]
+    export.options = {**export.options, "notices": list(PAYLOADS), "warning_count": 14}
+    export.error = ALL
+    export.save()
     return SimpleNamespace(
-        document=document, assignment=assignment, span=span, source=source, run=run
+        document=document,
+        assignment=assignment,
+        span=span,
+        source=source,
+        run=run,
+        export=export,
     )
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
@@ -36,6 +37,7 @@ def app_get_urls(world, hostile) -> list[str]:
         "assignment": hostile.assignment.pk,
         "span": hostile.span.pk,
         "import-run": hostile.run.pk,
+        "export-run": hostile.export.pk,
         "source": hostile.source.pk,
     }
     urls = []
@@ -53,6 +55,12 @@ def bodies(client: Client, urls: list[str]):
         for headers in ({}, {"HX-Request": "true"}):
             response = client.get(url, headers=headers)
             assert response.status_code < 500, f"GET {url}: {response.status_code}"
+            if response.streaming:  # a download: read it, as the browser would
+                response = HttpResponse(
+                    b"".join(response.streaming_content),
+                    status=response.status_code,
+                    headers=dict(response.headers),
+                )
             yield url, response
 
 
