@@ -9,9 +9,11 @@ annotation of the document on the screen."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from annotate.models import Assignment, Span
@@ -19,6 +21,7 @@ from annotate.models import Assignment, Span
 # The most used (string, label) pairs; enough for a project's vocabulary.
 MAX_TERMS = 5000
 MIN_TERM_CHARS = 2
+VOCABULARY_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +39,22 @@ class Suggestion:
 def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Suggestion]:
     """Where known strings occur in the document and the annotator has no span yet."""
     document = assignment.document
-    sources = Span.objects.filter(assignment__document__project_id=document.project_id)
+    uses = Counter(project_vocabulary(document.project_id))
+    # What this screen already shows is not a reason to suggest it here: the
+    # annotator's own spans, and in a blind project the peers' spans of this document.
+    uses.subtract((span.text, span.label_id) for span in own_spans)
     if document.project.blind:
-        # Inactive "imported:<tool>" users hold the peer tools' annotations.
-        sources = sources.exclude(
-            assignment__document_id=document.pk,
-            assignment__annotator__is_active=True,
+        uses.subtract(
+            Span.objects.filter(
+                assignment__document_id=document.pk,
+                assignment__annotator__is_active=True,
+            )
+            .exclude(assignment=assignment)
+            .values_list("text", "label_id")
         )
-    terms = (
-        sources.exclude(assignment=assignment)
-        .values_list("text", "label_id")
-        .annotate(uses=Count("id"))
-        .order_by("-uses")[:MAX_TERMS]
-    )
     label_of: dict[str, int] = {}
-    for text, label_id, _uses in terms:
-        if len(text.strip()) >= MIN_TERM_CHARS:
+    for (text, label_id), count in uses.most_common():
+        if count > 0 and len(text.strip()) >= MIN_TERM_CHARS:
             label_of.setdefault(text, label_id)  # the label used most for that string
     if not label_of:
         return []
@@ -71,6 +74,24 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
                 Suggestion(match.start(), match.end(), label_id, match.group())
             )
     return found
+
+
+def project_vocabulary(project_id: int) -> dict[tuple[str, int], int]:
+    """The project's most used (string, label) pairs and their use counts. Counting
+    them reads every span of the project, so the result is kept for a minute in each
+    process: a string labelled elsewhere is suggested here a minute later at most."""
+    key = f"suggestions:vocabulary:{project_id}"
+    vocabulary = cache.get(key)
+    if vocabulary is None:
+        rows = (
+            Span.objects.filter(assignment__document__project_id=project_id)
+            .values_list("text", "label_id")
+            .annotate(uses=Count("id"))
+            .order_by("-uses")[:MAX_TERMS]
+        )
+        vocabulary = {(text, label_id): uses for text, label_id, uses in rows}
+        cache.set(key, vocabulary, VOCABULARY_SECONDS)
+    return vocabulary
 
 
 @lru_cache(maxsize=64)

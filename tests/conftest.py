@@ -105,6 +105,14 @@ def annotated(project):
     return annotate_project(project)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty default cache (the suggestion vocabulary)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def manager_client(client, manager):
     client.force_login(manager)

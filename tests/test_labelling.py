@@ -81,3 +81,27 @@ def test_it_undoes_once_when_undo_arrives_twice_at_once(project):
     errors = at_once(2, undo)
     assert [type(error) for error in errors] == [labelling.Conflict]
     assert list(Span.objects.values_list("text", flat=True)) == ["Sergey"]
+
+
+@pytest.mark.django_db
+def test_a_submit_keeps_the_newest_hundred_changes_to_undo(project, monkeypatch):
+    monkeypatch.setattr(AssignmentChange, "KEPT", 3)
+    document = make_document(project)
+    assignment = Assignment.objects.create(
+        document=document, annotator=member(project, "ann", "annotator")
+    )
+    person = Label.objects.get(project=project, kind="entity", name="PERSON")
+    for end in (6, 13, 21, 24, 31):  # five spans, five changes
+        labelling.add_span(assignment=assignment, start=0, end=end, label=person)
+    assert AssignmentChange.objects.filter(assignment=assignment).count() == 5
+    assignment.submit()
+    assert AssignmentChange.objects.filter(assignment=assignment).count() == 3
+    undone = [
+        labelling.undo_last_change(
+            assignment=assignment, seen_version=assignment.version
+        )
+        for _ in range(4)
+    ]
+    assert undone == ["add"] * 3 + [None]
+    # The two oldest spans stay: their changes fell off the bottom of the stack.
+    assert sorted(Span.objects.values_list("end", flat=True)) == [6, 13]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 
@@ -107,6 +107,16 @@ class Assignment(models.Model):
         self.submitted_at = timezone.now()
         self.version += 1
         self.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+        self.trim_undo_stack()
+
+    def trim_undo_stack(self) -> None:
+        """Keep the newest AssignmentChange.KEPT changes: undo still reaches back into
+        the last session after a submit, and a long-edited document's stack stays
+        small. Done at submit, not on every change, which it would slow down."""
+        oldest_kept = self.changes.order_by("-id").values("id")[
+            AssignmentChange.KEPT - 1 : AssignmentChange.KEPT
+        ]
+        self.changes.filter(id__lt=Subquery(oldest_kept)).delete()
 
     def skip(self) -> None:
         self.status = self.Status.SKIPPED
@@ -283,6 +293,9 @@ class AssignmentChange(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="changes"
     )
+    # How far back undo reaches once an assignment is submitted (Assignment.submit).
+    KEPT = 100
+
     action = models.CharField(max_length=40)
     undo = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)

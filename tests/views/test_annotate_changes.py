@@ -474,6 +474,8 @@ def _queries(client, project, assignment, target) -> dict[str, int]:
 def test_each_action_costs_the_same_queries_whatever_the_span_count(
     annotator_client, project, assignment, target, reviewer
 ):
+    from django.core.cache import cache
+
     from annotate.models import Source
 
     person = label(project, "PERSON")
@@ -486,6 +488,7 @@ def test_each_action_costs_the_same_queries_whatever_the_span_count(
 
     def reset(span_count: int) -> None:
         """The same state each round but for the number of spans."""
+        cache.clear()  # the suggestion vocabulary is read afresh each round
         for related in ("spans", "stances", "ratings", "changes"):
             getattr(assignment, related).all().delete()
         assignment.dismissed_suggestions.all().delete()
