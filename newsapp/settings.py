@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.utils.csp import CSP
-from psycopg_pool import ConnectionPool
+
+from newsapp.pool import check_connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSAPP_VAR_DIR", BASE_DIR / "var"))
@@ -71,7 +72,7 @@ def database_from_url(url: str) -> dict:
                 "timeout": 10,
                 # CONN_HEALTH_CHECKS does not reach pooled connections: without this the
                 # pool hands out connections a server restart killed (one 500 each).
-                "check": ConnectionPool.check_connection,
+                "check": check_connection,
             },
             **query,
         },
