@@ -42,6 +42,8 @@ EXPORTERS: dict[str, Callable[..., Iterator[dict[str, Any]]]] = {
 # Shapes that carry no selection of annotations: documents has none, full has them all.
 WITHOUT_SELECTION = {"documents", "full"}
 PROGRESS_EVERY = 5000
+# mkstemp makes files only their owner can read; an export is meant to be shared.
+EXPORT_FILE_MODE = 0o644
 
 type Progress = Callable[[int], None]
 
@@ -77,6 +79,11 @@ def planned_parts(
             report.notices.append(notice)
         if report.selection == GOLD and not _has_gold(project):
             raise ExportError(f"project {project.slug!r} has no gold annotations")
+        if report.selection != GOLD and not _has_submitted(project):
+            raise ExportError(
+                f"project {project.slug!r} has no submitted annotations to export "
+                f"as {options.format} yet"
+            )
     if not options.split:
         return {"": documents}
     if options.format == "full":
@@ -97,6 +104,15 @@ def planned_parts(
 
 def _has_gold(project: Project) -> bool:
     return Assignment.objects.for_project(project).gold().exists()
+
+
+def _has_submitted(project: Project) -> bool:
+    return (
+        Assignment.objects.for_project(project)
+        .submitted()
+        .filter(is_gold=False)
+        .exists()
+    )
 
 
 def export_lines(
@@ -137,6 +153,7 @@ def _write_atomically(
         dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".part"
     )
     try:
+        os.chmod(temporary, EXPORT_FILE_MODE)
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             count = write_jsonl(lines, out, on_progress)
             out.flush()

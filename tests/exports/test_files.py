@@ -267,6 +267,17 @@ def test_a_refused_export_names_the_problem_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_project_without_submitted_work_is_refused_for_annotation_shapes(
+    project, tmp_path
+):
+    make_document(project)
+    with pytest.raises(CommandError, match="no submitted annotations"):
+        export(project, "--format", "spans", "--all", "-o", str(tmp_path / "x.jsonl"))
+    export(project, "--format", "documents", "-o", str(tmp_path / "d.jsonl"))
+    assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]
+    assert (tmp_path / "d.jsonl").stat().st_mode & 0o777 == 0o644
+
+
 def test_an_empty_project_is_refused(project, tmp_path):
     with pytest.raises(CommandError, match="no documents"):
         export(project, "--format", "documents", "-o", str(tmp_path / "x.jsonl"))
