@@ -18,6 +18,7 @@ from annotate.models import (
     ImportRun,
     Label,
     Project,
+    Source,
     Span,
     Stance,
 )
@@ -288,8 +289,6 @@ def test_it_rejects_a_record_whose_span_does_not_match_the_text(project):
 
 
 def test_it_links_a_publisher_to_the_source_of_its_domain(tmp_path):
-    from annotate.models import Source
-
     wsj = Source.objects.create(name="wsj.com", domain="wsj.com", factuality="high")
     run_import(
         write_jsonl(
@@ -340,3 +339,30 @@ def test_it_loads_batches_on_parallel_connections_without_loss_or_duplicates(
     first, second = ImportRun.objects.order_by("pk")
     assert (first.imported, first.duplicates) == (20, 0)
     assert (second.imported, second.duplicates) == (0, 20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_batches_share_new_publishers_and_labels_safely(tmp_path, monkeypatch):
+    """Publishers and labels first seen in one batch recur in the next, which another
+    connection inserts at the same time: none may point at an uncommitted row."""
+    monkeypatch.setattr(loader, "BATCH_SIZE", 2)
+    monkeypatch.setattr(loader, "LOAD_THREADS", 2)
+    texts = [f"Story {n} from Bamako." for n in range(300)]
+    records = [
+        {
+            "text": text,
+            "publisher": f"Outlet {n % 7}",
+            "spans": [
+                {
+                    "start": text.index("Bamako"),
+                    "end": text.index("Bamako") + 6,
+                    "label": f"KIND{n % 5}",
+                }
+            ],
+        }
+        for n, text in enumerate(texts)
+    ]
+    run_import(write_jsonl(tmp_path / "outlets.jsonl", records))
+    assert documents().count() == 300
+    assert Source.objects.filter(name__startswith="Outlet ").count() == 7
+    assert ImportRun.objects.get().status == "done"

@@ -211,6 +211,7 @@ class Loader:
             pending: deque[tuple[Future, list[DocumentRecord]]] = deque()
             for batch in _batches(items, BATCH_SIZE):
                 records = self._screen(batch, counts)
+                self._resolve_names(records)
                 pending.append((pool.submit(self._insert_batch, records), records))
                 # A bounded queue keeps memory flat: wait for the oldest batch.
                 while pending and (len(pending) > threads or pending[0][0].done()):
@@ -218,6 +219,22 @@ class Loader:
                     self._add_counts(future.result(), done, counts, on_progress)
             for future, done in pending:
                 self._add_counts(future.result(), done, counts, on_progress)
+
+    def _resolve_names(self, records: list[DocumentRecord]) -> None:
+        """Find or create the sources, labels, targets and users the records name, here
+        and committed at once, before a worker thread inserts the batch: a row one
+        worker created in its open transaction is invisible to the others, and the
+        id it left in the shared caches would break their foreign keys."""
+        for record in records:
+            if record.publisher:
+                self._source_id(record.publisher, record.url)
+            if record.spans or record.classes:
+                self._annotator(record.annotator or "import")
+            for span in record.spans:
+                self._label(Label.Kind.ENTITY, span.label)
+            for item in record.classes:
+                self._target(item.target or "Document label")
+                self._label(Label.Kind.STANCE, item.label)
 
     def _add_counts(
         self, imported: int, records: list, counts: LoadCounts, on_progress
