@@ -62,8 +62,10 @@ bench-import: install
 	$(PY) bench/import_speed.py
 
 # Renders the 40 held-out benchmark pages with w3m and lynx first, when they are installed.
+# UPSTREAM=<checkout of scrapinghub/article-extraction-benchmark> adds its 121 other pages.
 bench-extract: install
-	@if command -v w3m >/dev/null && command -v lynx >/dev/null; then $(PY) bench/render_dumps.py; \
+	@if command -v w3m >/dev/null && command -v lynx >/dev/null; then \
+	$(PY) bench/render_dumps.py $(if $(UPSTREAM),--upstream $(UPSTREAM)); \
 	else echo "w3m and lynx are not installed: scoring the 20 development pages only"; fi
 	$(PY) bench/extract.py
 

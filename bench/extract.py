@@ -2,25 +2,33 @@
 article-extraction benchmark's human-checked bodies, per page and micro-averaged per
 rendering style, beside taking the dump whole and trafilatura on the same pages' HTML.
 
-    python bench/extract.py [--pages] [--json PATH]
+    python bench/extract.py                          # every set that has renders
+    python bench/extract.py --set upstream-tune --per-page
+    python bench/extract.py --pages var/bench/upstream   # any folder of renders
+    python bench/extract.py --json var/bench/extract.json
 
 Tokens are whitespace-separated; shingles are multisets (a sentence repeated in the
 prediction counts twice against precision). Micro-averaging adds up the shared, predicted
 and true shingle counts of all pages before dividing.
 
-Sets: "dev" is the 20 pages whose dumps ship in the shared data (the cleaner was shaped
-on them); "held-out" is the other 40 shared pages rendered by bench/render_dumps.py;
-"upstream" is the rest of upstream's 181 pages, when render_dumps.py --upstream made it.
+Sets: "dev" is the 20 pages whose dumps ship in the shared data; "held-out" is the other
+40 shared pages rendered by bench/render_dumps.py; "upstream-tune" and "upstream-final"
+split upstream's other 121 pages (bench/render_dumps.py --upstream) in two halves by a
+hash of the page id. The cleaner was tuned on dev and upstream-tune only; held-out and
+upstream-final are the report. A folder given with --pages holds w3m/ and lynx/ renders,
+and its own ground-truth.json and html/ or else the shared benchmark's.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,19 +39,29 @@ from annotate.ingest.pagedump import clean_page_dump  # noqa: E402
 from bench.render_dumps import BENCH, HELD_OUT, UPSTREAM  # noqa: E402
 
 STYLES = ("w3m", "lynx")
+BASELINES = ("whole dump", "trafilatura")
 Counts = tuple[int, int, int]
+
+
+def upstream_half(page_id: str) -> str:
+    """'tune' or 'final': a fixed split of the upstream pages, by a hash of the id."""
+    return "tune" if hashlib.sha256(page_id.encode()).digest()[0] % 2 == 0 else "final"
 
 
 class PageSet(NamedTuple):
     name: str
     dumps: Path  # holds w3m/ and lynx/
     benchmark: Path  # holds html/ and ground-truth.json
+    keep: Callable[[str], bool] = lambda page_id: True
 
 
 SETS = (
     PageSet("dev", BENCH / "page-text-dumps", BENCH),
     PageSet("held-out", HELD_OUT, BENCH),
-    PageSet("upstream", UPSTREAM, UPSTREAM),
+    PageSet("upstream-tune", UPSTREAM, UPSTREAM, lambda i: upstream_half(i) == "tune"),
+    PageSet(
+        "upstream-final", UPSTREAM, UPSTREAM, lambda i: upstream_half(i) == "final"
+    ),
 )
 
 
@@ -77,82 +95,130 @@ def trafilatura_bodies(benchmark: Path, ids: list[str]) -> dict[str, str]:
 
     bodies = {}
     for page_id in ids:
-        html = gzip.decompress((benchmark / "html" / f"{page_id}.html.gz").read_bytes())
-        bodies[page_id] = (
-            trafilatura.extract(html.decode("utf-8", "replace"), include_comments=False)
-            or ""
-        )
+        path = benchmark / "html" / f"{page_id}.html.gz"
+        if not path.exists():
+            bodies[page_id] = ""
+            continue
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        bodies[page_id] = trafilatura.extract(html, include_comments=False) or ""
     return bodies
 
 
 def score_style(
-    folder: Path, truth: dict[str, dict], extracted: dict[str, str]
+    paths: list[Path], truth: dict[str, dict], extracted: dict[str, str]
 ) -> dict:
     """Per-page and micro-averaged scores of the cleaner, the whole dump and trafilatura."""
-    totals = {"cleaner": (0, 0, 0), "whole dump": (0, 0, 0), "trafilatura": (0, 0, 0)}
-    pages, slowest = {}, 0.0
-    for path in sorted(folder.glob("*.txt")):
+    totals = dict.fromkeys(("cleaner", *BASELINES), (0, 0, 0))
+    pages, elapsed, slowest = {}, 0.0, 0.0
+    for path in paths:
         body = truth[path.stem]["articleBody"]
         dump = path.read_text(encoding="utf-8", errors="replace")
         started = time.perf_counter()
         cleaned = clean_page_dump(dump).text
-        slowest = max(slowest, time.perf_counter() - started)
+        took = time.perf_counter() - started
+        elapsed, slowest = elapsed + took, max(slowest, took)
         candidates = {
             "cleaner": cleaned,
             "whole dump": dump,
             "trafilatura": extracted[path.stem],
         }
+        page = {}
         for name, predicted in candidates.items():
-            totals[name] = add(totals[name], overlap(body, predicted))
-        pages[path.stem] = scores(overlap(body, cleaned))
+            counts = overlap(body, predicted)
+            totals[name] = add(totals[name], counts)
+            page[name] = scores(counts)
+        pages[path.stem] = page
     return {
         "pages": pages,
         "micro": {name: scores(counts) for name, counts in totals.items()},
+        "ms_per_page": round(1000 * elapsed / len(paths), 2) if paths else 0.0,
         "slowest_seconds": round(slowest, 3),
     }
 
 
-def print_pages(pages: dict[str, tuple[float, float, float]]) -> None:
-    for page_id, (p, r, f) in pages.items():
-        print(f"    {page_id[:12]}  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+def print_pages(pages: dict[str, dict[str, tuple[float, float, float]]]) -> None:
+    for page_id, page in pages.items():
+        p, r, f = page["cleaner"]
+        print(
+            f"    {page_id[:12]}  P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+            f"   whole dump {page['whole dump'][2]:.3f}"
+            f"   trafilatura {page['trafilatura'][2]:.3f}"
+        )
+
+
+HEADER = (
+    f"{'set':<15} {'style':<5} {'pages':>5}  {'P':<5}  {'R':<5}  {'F1':<5}"
+    f"  {'whole dump':>10}  {'trafilatura':>11}  {'ms/page':>7}  {'slowest':>7}"
+)
 
 
 def print_row(set_name: str, style: str, result: dict) -> None:
     micro = result["micro"]
     p, r, f = micro["cleaner"]
     print(
-        f"{set_name:<9} {style:<5} {len(result['pages']):>5}  {p:.3f}  {r:.3f}  {f:.3f}"
-        f"  {micro['whole dump'][2]:>10.3f}  {micro['trafilatura'][2]:>11.3f}"
-        f"  {result['slowest_seconds']:>7.2f}s"
+        f"{set_name:<15} {style:<5} {len(result['pages']):>5}  {p:.3f}  {r:.3f}"
+        f"  {f:.3f}  {micro['whole dump'][2]:>10.3f}  {micro['trafilatura'][2]:>11.3f}"
+        f"  {result['ms_per_page']:>7.1f}  {result['slowest_seconds']:>6.2f}s"
     )
+
+
+def score_set(page_set: PageSet, *, per_page: bool, report: dict) -> None:
+    if not all((page_set.dumps / style).is_dir() for style in STYLES):
+        hint = " --upstream CHECKOUT" if page_set.dumps == UPSTREAM else ""
+        print(f"{page_set.name:<15} (no renders: run bench/render_dumps.py{hint})")
+        return
+    truth_file = page_set.benchmark / "ground-truth.json"
+    if not truth_file.exists():
+        truth_file = BENCH / "ground-truth.json"
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    html_home = page_set.benchmark if (page_set.benchmark / "html").is_dir() else BENCH
+    ids = sorted(
+        path.stem
+        for path in (page_set.dumps / "w3m").glob("*.txt")
+        if path.stem in truth and page_set.keep(path.stem)
+    )
+    extracted = trafilatura_bodies(html_home, ids)
+    for style in STYLES:
+        paths = [page_set.dumps / style / f"{page_id}.txt" for page_id in ids]
+        result = score_style(
+            [path for path in paths if path.exists()], truth, extracted
+        )
+        report[f"{page_set.name}/{style}"] = result
+        if per_page:
+            print_pages(result["pages"])
+        print_row(page_set.name, style, result)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--pages", action="store_true", help="print every page's F1")
+    parser.add_argument(
+        "--pages",
+        type=Path,
+        action="append",
+        default=[],
+        help="also score this folder of w3m/ and lynx/ renders, page by page",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        choices=[page_set.name for page_set in SETS],
+        help="score only this set (repeatable); default: all",
+    )
+    parser.add_argument("--per-page", action="store_true", help="print every page")
     parser.add_argument("--json", type=Path, help="write all scores to this file")
     args = parser.parse_args()
-    print(
-        f"{'set':<9} {'style':<5} {'pages':>5}  {'P':<5}  {'R':<5}  {'F1':<5}"
-        f"  {'whole dump':>10}  {'trafilatura':>11}  {'slowest':>8}"
-    )
-    report = {}
-    for page_set in SETS:
-        if not all((page_set.dumps / style).is_dir() for style in STYLES):
-            print(f"{page_set.name:<9} (no dumps: run bench/render_dumps.py)")
-            continue
-        truth_file = page_set.benchmark / "ground-truth.json"
-        truth = json.loads(truth_file.read_text(encoding="utf-8"))
-        ids = sorted({path.stem for path in (page_set.dumps / "w3m").glob("*.txt")})
-        extracted = trafilatura_bodies(page_set.benchmark, ids)
-        for style in STYLES:
-            result = score_style(page_set.dumps / style, truth, extracted)
-            report[f"{page_set.name}/{style}"] = result
-            if args.pages:
-                print_pages(result["pages"])
-            print_row(page_set.name, style, result)
+    chosen = [s for s in SETS if args.set is None or s.name in args.set]
+    if args.pages and args.set is None:
+        chosen = []
+    extra = [PageSet(folder.name, folder, folder) for folder in args.pages]
+    print(HEADER)
+    report: dict = {}
+    for page_set in chosen:
+        score_set(page_set, per_page=args.per_page, report=report)
+    for page_set in extra:
+        score_set(page_set, per_page=True, report=report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

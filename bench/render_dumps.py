@@ -7,7 +7,8 @@ cleaner on them.
 
 The first writes var/bench/dumps/{w3m,lynx}/<id>.txt. With a checkout of
 scrapinghub/article-extraction-benchmark, the pages that are not among the shared 60 go
-to var/bench/upstream/ with their HTML and ground truth: a sealed set for a last check.
+to var/bench/upstream/ with their HTML and ground truth; bench/extract.py splits them by
+a hash of the id into upstream-tune and upstream-final (the sealed half for a last check).
 """
 
 from __future__ import annotations

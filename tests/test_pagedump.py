@@ -212,3 +212,78 @@ def test_it_cleans_a_five_megabyte_paragraph_wrapped_into_lines():
     page = clean_page_dump(dump[:5_000_000])
     assert time.perf_counter() - started < 10
     assert page.text.startswith(BODY[0])
+
+
+def test_it_drops_a_tail_of_reader_comments_longer_than_the_article():
+    comments = "\n\n".join(
+        f"  • Reader {n} on March {n + 1}, 2024 at 9:1{n} am said:\n\n"
+        f"    I read this with interest and I think that the officials should have told us much more about what was agreed, number {n}."
+        for n in range(6)
+    )
+    dump = f"{w3m_menu()}\n\n" + "\n\n".join(BODY) + f"\n\n5 Comments\n\n{comments}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_drops_a_cookie_banner_that_outweighs_a_short_article():
+    banner = [
+        "This website uses cookies to improve your experience while you navigate through the website. Out of these, the cookies that are categorized as necessary are stored on your browser as they are essential for the working of basic functionalities of the website.",
+        "We also use third-party cookies that help us analyze and understand how you use this website. These cookies will be stored in your browser only with your consent, and you have the option to opt out of these cookies at any time you like.",
+    ]
+    dump = (
+        f"{w3m_menu()}\n\n{BODY[0]}\n\n{BODY[1]}\n\nPrivacy Overview\n\n"
+        + "\n\n".join(banner)
+        + "\n\nNecessary\n"
+    )
+    assert clean_page_dump(dump).text == f"{BODY[0]}\n\n{BODY[1]}"
+
+
+def test_it_drops_teasers_that_outweigh_the_article_at_its_own_indent():
+    teasers = "\n\n".join(
+        f"Headline of another story number {n}\n\n"
+        f"Another story number {n} is summed up here in a couple of sentences, which are cut short by the site so that every summary on the list has about the same length...\n\n"
+        f"by Staff Writer {n}"
+        for n in range(6)
+    )
+    dump = "\n\n".join(BODY) + f"\n\nRead these next\n\n{teasers}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_keeps_a_numbered_list_that_makes_the_article():
+    items = [f"{n}) Product number {n}, a gift idea" for n in range(1, 11)]
+    links = [f"https://example.com/p/{n}" for n in range(1, 11)]
+    listing = "\n".join(
+        f"{item}\n{link}\n" for item, link in zip(items, links, strict=True)
+    )
+    dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text == "\n\n".join([BODY[0], *items])
+
+
+def test_it_rejoins_wrapped_paragraphs_but_not_an_image_name_below_one():
+    wrapped = "\n".join(lynx_wrap(" ".join(BODY), width=60))
+    dump = f"{wrapped}\n   skyline-at-night-1024x683.jpg\n   The next paragraph of the story follows the photo of the skyline, officials said.\n"
+    page = clean_page_dump(dump)
+    assert page.text.split("\n\n") == [
+        " ".join(BODY),
+        "The next paragraph of the story follows the photo of the skyline, officials said.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [
+            "O ministro chegou à capital na segunda-feira para conversas sobre a cooperação em segurança, disseram as autoridades.",
+            "Os dois governos concordaram em voltar a se reunir no próximo mês, segundo um comunicado divulgado depois do encontro.",
+        ],
+        [
+            "Der Minister ist am Montag zu Gesprächen über die Zusammenarbeit in Sicherheitsfragen in der Hauptstadt eingetroffen, sagten Beamte.",
+            "Beide Regierungen haben vereinbart, sich im nächsten Monat wieder zu treffen, wie es in einer Erklärung nach dem Treffen hieß.",
+        ],
+    ],
+    ids=["portuguese", "german"],
+)
+def test_it_finds_the_wrapped_article_of_a_portuguese_or_german_page(body):
+    menu = "\n".join(f"     * {item}" for item in MENU_ITEMS)
+    wrapped = "\n\n".join("\n".join(lynx_wrap(paragraph, 50)) for paragraph in body)
+    page = clean_page_dump(f"{menu}\n\n{wrapped}\n\n{menu}\n")
+    assert page.text == "\n\n".join(body)

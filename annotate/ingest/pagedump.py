@@ -4,16 +4,25 @@ the article out, with its metadata separated.
 It reads structure rather than words. The dump is cut into blocks: one per line, except
 that lines the renderer wrapped are joined again. A line was wrapped when the next one
 keeps its text column and the next line's first word would not have fitted within the
-dump's wrap width. Each block is scored as prose by its length, its closing punctuation
-and its share of function words in the page's language; the stop lists come from
-jusText, so about 100 languages are covered. Prose printed twice on a page (banners,
-teasers) counts as boilerplate.
+dump's wrap width; an image's name or marker between two lines keeps them apart. Each
+block is scored as prose by its length, its closing punctuation and its share of
+function words in the page's language; the stop lists come from jusText, so about 100
+languages are covered. Then the shapes of boilerplate are marked:
+- prose printed twice on a page, give or take a counter or a label at one end
+  (banners, teasers, gallery captions), costs less than boilerplate but is not prose;
+- a short paragraph with no prose on either side (headline, excerpt, image, next
+  headline: a teaser list) weighs half;
+- a series of dated headers each followed by prose is a comment thread: not prose;
+- a cookie or consent notice is not prose; a photo credit line ("Name/Agency") makes
+  the short blocks above it a caption;
+- items numbered 1, 2, 3, … (a ranked list, a standings table) are content.
 
 The article is the maximum-sum run of block scores at one text indent. Prose at another
-indent is a teaser or a sidebar, and each further block of a gap costs more than the
-last. Inside that run, everything is kept except captions, links, labelled inserts
-("Read more: …") and link lists under an insert heading. Metadata comes from the blocks
-above the body, and tags from the short bulleted list below it.
+indent (a quote, a list) costs nothing and adds nothing, and each further block of a gap
+costs more than the last. Inside that run, everything is kept except captions, links,
+repeated lines, labelled inserts ("Read more: …") and link lists under an insert
+heading. Metadata comes from the blocks above the body, and tags from the short
+bulleted list below it. docs/cleaner.md has the method and its measured scores.
 """
 
 from __future__ import annotations
@@ -34,6 +43,10 @@ IMAGE_MARKER = re.compile(
     r"\[(?:[^\]\s]*\.(?:jpe?g|png|gif|webp|svg)[^\]]*|image|IMG|INLINE)\]", re.I
 )
 LYNX_NOISE = re.compile(r"\(BUTTON\)|\[[A-Za-z_-]{0,20}\]|^\s*#\S*")
+# lynx prints an image's file name where the image had no alt text.
+IMAGE_FILE = re.compile(r"(?<!\S)\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?(?!\S)", re.I)
+# Consent and cookie notices: the word is the same in most languages.
+CONSENT = re.compile(r"\bcookies?\b|\bcookie-|\bGDPR\b|\bDSGVO\b", re.I)
 SENTENCE_END = re.compile(r"[.!?…»\"”’')\]:;。]$")
 LABEL_PREFIX = re.compile(r"^[\w’'-]+(?:\s[\w’'-]+){0,2}\s?:\s+\S")
 CREDIT_SUFFIX = re.compile(r"\([\w .,&'-]{2,40}\)\.?$")
@@ -42,6 +55,12 @@ BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", r
 SOURCE_CREDIT = re.compile(
     r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I
 )
+ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+LIST_NUMBER = re.compile(r"^\s*(\d{1,3})(?:[.)]\s|\s+\S)")
+# w3m prints an image's alt text or file stem in brackets, alone on its line.
+ALT_TEXT_LINE = re.compile(r"^\[[^\]\s]{1,80}\]$")
+PHOTO_CREDIT = re.compile(r"^[A-Z][\w.&' -]{1,40}(?:/[A-Z][\w.&' -]{1,40}){1,3}$")
+CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
@@ -62,6 +81,23 @@ MAX_DUMP_CHARS = 5_000_000
 INDENT_SHARE = 0.15
 # The k-th block in a row of boilerplate costs (1 + GAP_GROWTH * (k - 1)) times its own.
 GAP_GROWTH = 0.1
+# A prose block shorter than this with no prose next to it weighs this share.
+ISOLATED_MAX_CHARS = 350
+ISOLATED_WEIGHT = 0.5
+# A repeated block costs this share of its length; repetition is ignored when nearly
+# all the page's prose repeats (a list, a log: then it is the page).
+REPEAT_COST = 0.5
+MAX_REPEATED_SHARE = 0.95
+# Above a photo credit line, this many blocks up to this long are the caption.
+CAPTION_MAX_CHARS = 300
+CAPTION_SPAN = 2
+# A numbered list of at least this many items weighs this share of its length.
+MIN_COUNTED_ITEMS = 3
+COUNTED_WEIGHT = 0.5
+# Reader comments: at least this many dated headers, each within this many blocks of
+# the last.
+MIN_COMMENTS = 3
+COMMENT_SPACING = 20
 # A renderer that caps line length (w3m near 1,020) wraps only lines this long.
 LINE_CAP_MIN = 400
 
@@ -97,6 +133,11 @@ class Block:
     prose: bool = False
     score: float = 0.0
     caption: bool = False
+    repeated: bool = False
+    number: int | None = None
+    counted: bool = False
+    in_list: bool = False
+    echo: bool = False
 
 
 def clean_page_dump(dump: str) -> CleanedPage:
@@ -159,7 +200,8 @@ def wrap_width(lines: list[str], style: str) -> int:
 
 
 def clean_line(line: str) -> str:
-    line = IMAGE_MARKER.sub(" ", LYNX_NOISE.sub(" ", line))
+    line = ZERO_WIDTH.sub("", line)
+    line = IMAGE_FILE.sub(" ", IMAGE_MARKER.sub(" ", LYNX_NOISE.sub(" ", line)))
     return re.sub(r"\s+", " ", line).strip()
 
 
@@ -183,10 +225,16 @@ def read_blocks(lines: list[str], width: int) -> list[Block]:
             and indent == column
             and len(previous) + 1 + len(line.split()[0]) > width
         )
+        if not text:
+            # An image or a control between two lines: they are not one paragraph.
+            previous, column = "", -1
+            continue
         if wrapped and parts:
             parts[-1].append(text)
-        elif text:
-            blocks.append(Block(text, indent, bool(bullet)))
+        else:
+            counter = LIST_NUMBER.match(line)
+            number = int(counter.group(1)) if counter else None
+            blocks.append(Block(text, indent, bool(bullet), number=number))
             parts.append([text])
         previous, column = line, (bullet.end() if bullet else indent)
     for block, pieces in zip(blocks, parts, strict=True):
@@ -199,29 +247,42 @@ def score_blocks(blocks: list[Block], *, unwrapped: bool) -> None:
     for block in blocks:
         block.prose, block.score = prose_score(block, stoplist, unwrapped=unwrapped)
     mark_credited_captions(blocks)
+    mark_consent_notices(blocks)
     mark_repeated_prose(blocks)
+    mark_comment_threads(blocks)
+    mark_counted_lists(blocks)
+    discount_isolated_prose(blocks)
 
 
 @cache
-def stoplists() -> dict[str, frozenset[str]]:
-    return {
-        name: frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()
-    }
+def stoplists() -> tuple[list[frozenset[str]], dict[str, tuple[int, ...]]]:
+    """jusText's stop lists, and for each stop word the lists that hold it."""
+    lists = [frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()]
+    holders: dict[str, list[int]] = {}
+    for number, stops in enumerate(lists):
+        for word in stops:
+            holders.setdefault(word, []).append(number)
+    return lists, {word: tuple(numbers) for word, numbers in holders.items()}
 
 
 def page_stoplist(blocks: list[Block]) -> frozenset[str]:
     """The stop list of the page's language: the one its words hit most often."""
     sample: Counter[str] = Counter()
+    words = 0
     for block in blocks:
-        sample.update(word.lower() for word in re.findall(r"\w+", block.text))
-        if sample.total() > 20_000:
+        found = re.findall(r"\w+", block.text.lower())
+        sample.update(found)
+        words += len(found)
+        if words > 20_000:
             break
     if not sample:
         return frozenset()
-    return max(
-        stoplists().values(),
-        key=lambda stops: sum(count for word, count in sample.items() if word in stops),
-    )
+    lists, holders = stoplists()
+    hits = [0] * len(lists)
+    for word, count in sample.items():
+        for number in holders.get(word, ()):
+            hits[number] += count
+    return lists[max(range(len(lists)), key=hits.__getitem__)]
 
 
 def prose_score(
@@ -256,6 +317,16 @@ def boilerplate_cost(block: Block) -> float:
     return max(25.0, 0.5 * len(block.text))
 
 
+def gap_cost(block: Block) -> float:
+    """What a non-article block costs a run that spans it. Repeated prose costs less:
+    it is often the article's own lead or photo caption printed again elsewhere."""
+    if block.in_list:
+        return 0.0
+    if block.repeated:
+        return max(25.0, REPEAT_COST * len(block.text))
+    return boilerplate_cost(block)
+
+
 def mark_credited_captions(blocks: list[Block]) -> None:
     """Short lines ending in a parenthesised credit, such as '... in Bamako (AFP).'"""
     for block in blocks:
@@ -266,15 +337,134 @@ def mark_credited_captions(blocks: list[Block]) -> None:
         ):
             block.caption, block.prose = True, False
             block.score = -boilerplate_cost(block)
+    # A photo credit on its own line ("Jane Doe/Agency/Getty Images") closes a
+    # caption: the one or two short blocks above it describe the photo.
+    for index, block in enumerate(blocks):
+        if not PHOTO_CREDIT.match(block.text):
+            continue
+        block.caption = True
+        for above in blocks[max(0, index - CAPTION_SPAN) : index]:
+            if len(above.text) <= CAPTION_MAX_CHARS and not above.bullet:
+                above.caption, above.prose = True, False
+                above.score = -boilerplate_cost(above)
+
+
+def mark_consent_notices(blocks: list[Block]) -> None:
+    """Cookie and consent banners read as prose, and can outweigh a short article."""
+    for block in blocks:
+        if block.prose and CONSENT.search(block.text):
+            block.prose, block.score = False, -boilerplate_cost(block)
+
+
+def repeat_keys(text: str) -> tuple[str, str]:
+    """The letters of a block's start and end: a teaser or a gallery caption printed
+    twice differs at most by a counter or a label glued to one end."""
+    letters = re.sub(r"[\W\d_]+", "", text.lower())
+    return letters[:40], letters[-40:]
 
 
 def mark_repeated_prose(blocks: list[Block]) -> None:
-    """Prose printed twice on a page is a banner or a teaser, not the article: it counts
-    as boilerplate, so it never outweighs the article."""
-    seen = Counter(block.text for block in blocks if block.prose)
+    """Prose printed twice on a page is a banner, a teaser or a caption, not the
+    article: it counts as boilerplate, so it never outweighs the article."""
+    seen: Counter[str] = Counter()
+    keys = {}
     for block in blocks:
-        if block.prose and seen[block.text] > 1:
-            block.prose, block.score = False, -boilerplate_cost(block)
+        if block.prose or len(block.text) >= MIN_PROSE_CHARS:
+            keys[id(block)] = repeat_keys(block.text)
+            seen.update(set(keys[id(block)]))
+    repeated = [
+        block
+        for block in blocks
+        if id(block) in keys and any(seen[key] > 1 for key in keys[id(block)])
+    ]
+    prose_blocks = sum(block.prose for block in blocks)
+    if sum(block.prose for block in repeated) > MAX_REPEATED_SHARE * prose_blocks:
+        # Most of the prose repeats itself: that is the page (a list, a log), not a
+        # banner on it.
+        return
+    for block in repeated:
+        # Repeated prose may be the article's lead printed again as a teaser: it
+        # stays in the body when the body runs through it. Other repeats do not.
+        block.echo = block.prose
+        block.prose, block.repeated = False, True
+        block.score = -gap_cost(block)
+
+
+def is_stamp(block: Block) -> bool:
+    """A short line carrying a date or a time: a byline, or a comment's header."""
+    return (
+        not block.prose
+        and len(block.text) <= 120
+        and bool(CLOCK_TIME.search(block.text) or DATE_HINT.search(block.text))
+    )
+
+
+def mark_comment_threads(blocks: list[Block]) -> None:
+    """Reader comments: a series of dated headers at one indent, each followed by prose.
+    Their prose is not the article's, however much of it there is."""
+    stamps = [
+        index
+        for index, block in enumerate(blocks)
+        if is_stamp(block)
+        and any(other.prose for other in blocks[index + 1 : index + 3])
+    ]
+    series: list[int] = []
+    for index in [*stamps, -1]:
+        if (
+            series
+            and index >= 0
+            and blocks[index].indent == blocks[series[-1]].indent
+            and index - series[-1] <= COMMENT_SPACING
+        ):
+            series.append(index)
+            continue
+        if len(series) >= MIN_COMMENTS:
+            end = series[-1] + 1
+            while end < len(blocks) and (blocks[end].prose or end - series[-1] <= 2):
+                end += 1
+            for block in blocks[series[0] : end]:
+                if block.prose:
+                    block.prose, block.score = False, -boilerplate_cost(block)
+        series = [index]
+
+
+def mark_counted_lists(blocks: list[Block]) -> None:
+    """Items numbered 1, 2, 3, … (a ranked list, a standings table) are content, short as
+    each item is: they weigh a share of their length instead of costing it."""
+    runs: list[list[tuple[int, Block]]] = [[]]
+    for index, block in enumerate(blocks):
+        if block.number is None:
+            continue
+        run = runs[-1]
+        if run and block.number == run[-1][1].number + 1 and index - run[-1][0] <= 3:
+            run.append((index, block))
+        else:
+            runs.append([(index, block)])
+    for run in runs:
+        if len(run) < MIN_COUNTED_ITEMS:
+            continue
+        for _, item in run:
+            if not item.prose and not item.repeated:
+                item.caption, item.counted = False, True
+                item.score = COUNTED_WEIGHT * len(item.text)
+        # What sits between the items (a link, a price) belongs to the list.
+        for between in blocks[run[0][0] : run[-1][0]]:
+            between.in_list = True
+
+
+def discount_isolated_prose(blocks: list[Block]) -> None:
+    """A short paragraph between two non-prose blocks is the shape of a teaser (headline,
+    excerpt, image, next headline): an article's paragraphs follow one another."""
+    for index, block in enumerate(blocks):
+        if not block.prose or len(block.text) >= ISOLATED_MAX_CHARS:
+            continue
+        before = blocks[index - 1] if index else None
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if not any(
+            other is not None and (other.prose or other.repeated)
+            for other in (before, after)
+        ):
+            block.score *= ISOLATED_WEIGHT
 
 
 def mark_head_captions(head: list[Block], body_indent: int) -> None:
@@ -320,18 +510,25 @@ def densest_run_at(
     for index, block in enumerate(blocks):
         if running <= 0:
             running, run_start, gap = 0.0, index, 0
-        if block.prose and block.indent == indent:
+        if block.counted or (block.prose and block.indent == indent):
             running += block.score
             gap = 0
             if running > best:
                 best, best_range = running, (run_start, index)
+        elif block.prose:
+            # A quote or a list item indented apart costs nothing: part of the article
+            # when the article's prose comes back, and left out when it does not.
+            gap += 1
         else:
             gap += 1
-            running -= boilerplate_cost(block) * (1 + GAP_GROWTH * (gap - 1))
+            running -= gap_cost(block) * (1 + GAP_GROWTH * (gap - 1))
     if best_range is None:
         return 0.0, None
     start, end = best_range
-    while start < end and not (blocks[start].prose and blocks[start].indent == indent):
+    while start < end and not (
+        blocks[start].counted
+        or (blocks[start].prose and blocks[start].indent == indent)
+    ):
         start += 1
     return best, (start, end)
 
@@ -347,7 +544,13 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
             in_insert = False
         elif INSERT_HEADING.match(block.text):
             in_insert = True
-        elif not (in_insert or block.caption or is_insert(block)):
+        elif not (
+            in_insert
+            or block.caption
+            or (block.repeated and not block.echo)
+            or is_insert(block)
+            or ALT_TEXT_LINE.match(block.text)
+        ):
             kept.append(block)
     return kept
 
