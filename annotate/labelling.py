@@ -36,9 +36,9 @@ class Conflict(Exception):
 
 
 def ensure_editable(assignment: Assignment) -> None:
-    if assignment.review_state != Assignment.ReviewState.PENDING:
+    if not assignment.is_open_to_changes:
         raise LockedAssignment(
-            "This document was reviewed; it can no longer be changed."
+            "This document was reviewed and accepted; it can no longer be changed."
         )
 
 

@@ -51,7 +51,7 @@ def screen_context(
         "project": project,
         "assignment": assignment,
         "document": document,
-        "editable": assignment.review_state == Assignment.ReviewState.PENDING
+        "editable": assignment.is_open_to_changes
         and assignment.annotator_id == user.pk,
         "entity_labels": [label for label in labels if label.kind == Label.Kind.ENTITY],
         "stance_labels": [label for label in labels if label.kind == Label.Kind.STANCE],

@@ -9,6 +9,7 @@ from annotate.views import (
     imports,
     manage,
     projects,
+    review,
     sources,
     statistics,
 )
@@ -74,6 +75,19 @@ urlpatterns = [
         name="export-download",
     ),
     path("p/<slug:slug>/stats/", statistics.project_stats, name="project-stats"),
+    path("p/<slug:slug>/review/", review.queue_page, name="review-queue"),
+    path("p/<slug:slug>/review/<int:pk>/", review.adjudicate, name="adjudicate"),
+    path(
+        "p/<slug:slug>/review/<int:pk>/next/", review.next_in_queue, name="review-next"
+    ),
+    path("p/<slug:slug>/review/<int:pk>/take/", review.take, name="review-take"),
+    path("p/<slug:slug>/review/<int:pk>/gold/", review.gold_edit, name="review-gold"),
+    path(
+        "p/<slug:slug>/review/<int:pk>/agreed/",
+        review.take_agreed,
+        name="review-agreed",
+    ),
+    path("p/<slug:slug>/review/<int:pk>/decide/", review.decide, name="review-decide"),
     path("sources/", sources.source_list, name="source-list"),
     path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
     path("sources/<int:pk>/merge/", sources.source_merge, name="source-merge"),

@@ -102,11 +102,27 @@ class Assignment(models.Model):
         )
         self.refresh_from_db(fields=["version", "updated_at"])
 
+    @property
+    def is_open_to_changes(self) -> bool:
+        """Its annotator may still change it: until accepted. A rejected version goes
+        back to its annotator to fix (the reviewer's comment says what) and resubmit."""
+        return self.review_state != self.ReviewState.ACCEPTED
+
     def submit(self) -> None:
         self.status = self.Status.SUBMITTED
         self.submitted_at = timezone.now()
+        if self.review_state == self.ReviewState.REJECTED:
+            self.review_state = self.ReviewState.PENDING  # fixed: to be reviewed again
         self.version += 1
-        self.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+        self.save(
+            update_fields=[
+                "status",
+                "submitted_at",
+                "review_state",
+                "version",
+                "updated_at",
+            ]
+        )
         self.trim_undo_stack()
 
     def trim_undo_stack(self) -> None:

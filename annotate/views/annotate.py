@@ -64,7 +64,7 @@ def next_document(request: HttpRequest, slug: str) -> HttpResponse:
 def submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Submit (or submit again after a correction) and go to the next document."""
     _, assignment = _own_assignment(request, slug, pk)
-    if assignment.review_state == Assignment.ReviewState.PENDING:
+    if assignment.is_open_to_changes:  # a rejected version comes back for review
         assignment.submit()
     return _go(request, reverse("annotate:next", args=[slug]))
 

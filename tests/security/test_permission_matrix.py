@@ -72,6 +72,14 @@ MATRIX: dict[str, Rule] = {
     "annotate:manage": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
     "annotate:project-stats": rule("reviewer", GET),
+    # Review sees every annotator's work: reviewers and managers only.
+    "annotate:review-queue": rule("reviewer", GET),
+    "annotate:adjudicate": rule("reviewer", GET, pk="document"),
+    "annotate:review-next": rule("reviewer", GET, pk="document"),
+    "annotate:review-take": rule("reviewer", POST, pk="document"),
+    "annotate:review-gold": rule("reviewer", POST, pk="document"),
+    "annotate:review-agreed": rule("reviewer", POST, pk="document"),
+    "annotate:review-decide": rule("reviewer", POST, pk="document"),
     # Exports hold every annotator's work: reviewers and managers only.
     "annotate:export": rule("reviewer", GET, POST),
     "annotate:export-stream": rule("reviewer", GET),

@@ -1,0 +1,208 @@
+"""The review queue: documents with submitted work, filtered, most disputed first."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotate import review
+from annotate.models import Assignment, Document, Label, Membership
+from annotate.review_queue import QueueFilters, review_queue
+from tests.annotated_world import work
+from tests.conftest import make_document, member
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def queue_url(project, **query) -> str:
+    url = reverse("annotate:review-queue", args=[project.slug])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def queue(annotated):
+    """Lavrov: three annotators who disagree (538 per mille, worked out in
+    test_it_scores_disagreement_as_one_minus_pooled_pairwise_agreement); Protests:
+    one annotator; Agreed: two who agree on everything."""
+    project = annotated
+    agreed = make_document(project, text="Assimi Goïta spoke.", title="Agreed")
+    for name in ("b1", "b2"):
+        user = member(project, name, Membership.Role.ANNOTATOR)
+        work(project, agreed, user, [("Assimi Goïta", "PERSON")])
+    return project
+
+
+def titles(response) -> list[str]:
+    return [row.title for row in response.context["rows"]]
+
+
+def test_it_scores_disagreement_as_one_minus_pooled_pairwise_agreement(queue):
+    # Items given (c annotators each): Lavrov/PERSON 3, Bamako/GPE 2, Bamako/LOC 1,
+    # Monday/MISC 1, stance against 2, neutral 1, rating high 2, low 1: sum c = 13,
+    # sum c(c-1) = 6+2+2+2 = 12; agreement 12 / ((3-1) * 13) = 0.4615.
+    rows = review_queue(queue, QueueFilters(), after=None, limit=10)
+    scores = {row.title: row.disagreement for row in rows}
+    assert scores == {"Lavrov": 538, "Agreed": 0, "Protests": None}
+
+
+def test_it_sorts_by_disagreement_and_shows_annotators_and_gold(reviewer_client, queue):
+    lavrov = Document.objects.get(title="Lavrov")
+    Assignment.objects.create(
+        document=lavrov, annotator=lavrov.assignments.first().annotator, is_gold=True
+    )
+    response = reviewer_client.get(queue_url(queue))
+    assert response.status_code == 200
+    assert titles(response) == ["Lavrov", "Agreed", "Protests"]
+    first = response.context["rows"][0]
+    assert first.versions == [("a1", "pending"), ("a2", "pending"), ("a3", "pending")]
+    assert first.has_gold and not response.context["rows"][1].has_gold
+    body = response.content.decode()
+    assert reverse("annotate:adjudicate", args=[queue.slug, lavrov.pk]) in body
+    assert "54%" in body
+
+
+def test_it_filters_by_annotator_label_state_and_disagreement(
+    reviewer_client, queue, reviewer
+):
+    a2 = Membership.objects.get(user__username="a2").user
+    misc = Label.objects.get(project=queue, kind="entity", name="MISC")
+    assert titles(reviewer_client.get(queue_url(queue, annotator=a2.pk))) == ["Lavrov"]
+    assert titles(reviewer_client.get(queue_url(queue, label=misc.pk))) == ["Lavrov"]
+    assert titles(reviewer_client.get(queue_url(queue, disagree="on"))) == ["Lavrov"]
+    protests = Document.objects.get(title="Protests").assignments.get()
+    review.reject(protests, reviewer=reviewer, comment="Bamak is not a word")
+    assert titles(reviewer_client.get(queue_url(queue, state="rejected"))) == [
+        "Protests"
+    ]
+    pending = titles(reviewer_client.get(queue_url(queue, state="pending")))
+    assert pending == ["Lavrov", "Agreed"]
+
+
+def test_it_orders_by_document_when_asked(reviewer_client, queue):
+    response = reviewer_client.get(queue_url(queue, order="document"))
+    assert titles(response) == ["Lavrov", "Protests", "Agreed"]
+
+
+def test_it_pages_by_keyset(reviewer_client, queue, monkeypatch):
+    monkeypatch.setattr("annotate.views.review.QUEUE_PAGE", 2)
+    first = reviewer_client.get(queue_url(queue))
+    assert titles(first) == ["Lavrov", "Agreed"]
+    cursor = first.context["next_cursor"]
+    second = reviewer_client.get(queue_url(queue, after=cursor), headers=HTMX)
+    assert titles(second) == ["Protests"]
+    assert second.context["next_cursor"] == ""
+    body = second.content.decode()
+    assert '<section id="queue-table">' in body and "<html" not in body
+
+
+def test_it_refuses_bad_filters_naming_them(reviewer_client, queue):
+    response = reviewer_client.get(queue_url(queue, annotator="abc", after="x"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "annotator:" in body and "after:" in body
+
+
+def test_it_keeps_annotators_and_outsiders_out(client, queue, annotator, outsider):
+    client.force_login(annotator)
+    assert client.get(queue_url(queue)).status_code == 403
+    client.force_login(outsider)
+    assert client.get(queue_url(queue)).status_code == 404
+
+
+def test_it_links_the_queue_from_the_project_page_for_reviewers_only(
+    client, queue, reviewer, annotator
+):
+    url = reverse("annotate:document-list", args=[queue.slug])
+    client.force_login(reviewer)
+    assert queue_url(queue).encode() in client.get(url).content
+    client.force_login(annotator)
+    assert queue_url(queue).encode() not in client.get(url).content
+
+
+def test_it_answers_a_page_in_a_fixed_number_of_queries(reviewer_client, queue):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reviewer_client.get(queue_url(queue))
+        return len(captured)
+
+    before = queries()
+    for n in range(5):
+        document = make_document(queue, text=f"Text number {n}.", title=f"More {n}")
+        for name in ("b1", "b2"):
+            user = Membership.objects.get(user__username=name).user
+            work(queue, document, user, [("Text", "MISC")])
+    assert queries() == before <= 9
+
+
+# Measure at scale with REVIEW_QUEUE_DOCUMENTS=10000 (or 100000) and pytest -s.
+BULK_DOCUMENTS = int(os.environ.get("REVIEW_QUEUE_DOCUMENTS", "2000"))
+
+
+@pytest.mark.slow
+def test_it_answers_quickly_with_thousands_of_documents(reviewer_client, queue):
+    """Thousands of documents, two annotators each with ten spans, a stance and a
+    rating; prints the times so `pytest -s` shows them."""
+    with connection.cursor() as cursor:
+        cursor.execute(BULK_SQL, {"project": queue.pk, "documents": BULK_DOCUMENTS})
+        cursor.execute("ANALYZE")
+    timings = []
+    for query in ({}, {"disagree": "on"}, {"state": "pending", "order": "document"}):
+        started = time.perf_counter()
+        response = reviewer_client.get(queue_url(queue, **query))
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200 and len(response.context["rows"]) == 50
+    shown = ", ".join(f"{t:.3f}s" for t in timings)
+    print(f"\nreview queue, {BULK_DOCUMENTS} documents: {shown}")
+    assert max(timings) < 3
+
+
+# 10k documents made in SQL: each with two annotators (b1, b2 from the fixture), ten
+# spans each (one in three labelled differently by b2), a stance and a rating.
+BULK_SQL = """
+WITH docs AS (
+    INSERT INTO annotate_document (project_id, external_id, title, text, raw, url,
+        byline, language, meta, content_hash, story_key, assignment_count, created_at)
+    SELECT %(project)s, '', 'Bulk ' || n, repeat('word ', 40), '', '', '', '', '{}',
+           'bulk-' || n, '', 2, now()
+    FROM generate_series(1, %(documents)s) AS n RETURNING id
+), people AS (
+    SELECT id AS user_id, row_number() OVER (ORDER BY username) AS k
+    FROM auth_user WHERE username IN ('b1', 'b2')
+), work AS (
+    INSERT INTO annotate_assignment (document_id, annotator_id, status, review_state,
+        review_comment, is_gold, version, created_at, updated_at, submitted_at)
+    SELECT docs.id, people.user_id, 'submitted', 'pending', '', false, 1, now(), now(), now()
+    FROM docs CROSS JOIN people RETURNING id, annotator_id
+), spans AS (
+    INSERT INTO annotate_span (assignment_id, start, "end", label_id, text, origin, created_at)
+    SELECT work.id, s * 5, s * 5 + 4,
+           (SELECT min(id) FROM annotate_label WHERE project_id = %(project)s AND kind = 'entity')
+             + CASE WHEN people.k = 2 AND (work.id + s) %% 3 = 0 THEN 1 ELSE 0 END,
+           'word', 'manual', now()
+    FROM work JOIN people ON people.user_id = work.annotator_id, generate_series(0, 9) AS s
+    RETURNING 1
+), stances AS (
+    INSERT INTO annotate_stance (assignment_id, target_id, label_id, note, evidence_text, created_at)
+    SELECT work.id, (SELECT min(id) FROM annotate_stancetarget WHERE project_id = %(project)s),
+           (SELECT min(id) FROM annotate_label WHERE project_id = %(project)s AND kind = 'stance')
+             + (work.id %% 2), '', '', now()
+    FROM work RETURNING 1
+)
+INSERT INTO annotate_rating (assignment_id, source_id, role, label_id, rationale, evidence_text, created_at)
+SELECT work.id, (SELECT min(id) FROM annotate_source), 'publisher',
+       (SELECT min(id) FROM annotate_label WHERE project_id = %(project)s AND kind = 'reliability'),
+       '', '', now()
+FROM work
+"""
