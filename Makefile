@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test lint format bench bench-import bench-extract bench-annotate bench-export chromium db-stop
+.PHONY: install run test lint format bench bench-quick bench-import bench-extract bench-views bench-export bench-load bench-scaleout chromium db-stop
 
 install: $(STAMP)
 
@@ -69,15 +69,27 @@ bench-extract: install
 	else echo "w3m and lynx are not installed: scoring the 20 development pages only"; fi
 	$(PY) bench/extract.py
 
-bench-annotate: install
-	$(PY) bench/annotate_speed.py
+# Server time and query count of every screen, at 1,000 and 100,000 documents.
+bench-views: install
+	$(PY) bench/views.py
 
 # Spans/s of the spans export beside a raw COPY of the same rows, and its peak memory,
 # at 10,000 and 1,000,000 spans (the projects are generated once and kept).
 bench-export: install
 	$(PY) bench/export_speed.py
 
-bench: bench-import bench-extract bench-annotate bench-export
+# 50 simulated annotators for 60 s against gunicorn, beside a trivial view's rate.
+bench-load: install
+	$(PY) bench/load.py
 
-db-stop: install
-	$(PY) -m newsapp.embedded_db stop
+# Two gunicorns on two ports and two task workers on one PostgreSQL, under the load test.
+bench-scaleout: install
+	$(PY) bench/scaleout.py
+
+# Everything of the scale issue at full size: var/bench/report.json and docs/benchmarks.md.
+bench: install
+	$(PY) bench/run.py --markdown docs/benchmarks.md
+
+# The same parts at small sizes, in under two minutes.
+bench-quick: install
+	$(PY) bench/run.py --quick

@@ -1,8 +1,9 @@
 """The review queue: documents with submitted work, most disputed first.
 
-The disagreement of every candidate document is computed by PostgreSQL in one query
-(no row per span ever reaches Python), and pages are cut by keyset on (score, id),
-so a page costs the same wherever it is in a queue of any length.
+Each document's disagreement is stored on it and recomputed, in one query for all of
+them, only for documents whose submitted work changed since (no row per span ever
+reaches Python); pages are read through an index and cut by keyset on (score, id), so
+a page costs the same wherever it is in a queue of any length.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import F
 
 from annotate.models import Assignment, Document
 
@@ -39,62 +41,106 @@ class QueueRow:
         return f"{-1 if self.disagreement is None else self.disagreement}.{self.document_id}"
 
 
-# The documents passing the filters (from their submitted, non-gold assignments), the
-# items of those documents grouped by what they say, and per document the share of
-# items on which annotator pairs agree: sum c(c-1) / ((n-1) sum c), where c is how many
-# of the n annotators gave an item. That is pooled pairwise F1 (Dice) over spans
-# (offsets and label), stances (target and label) and ratings (source, role, label).
-QUEUE_SQL = """
-WITH candidates AS (
-    SELECT a.document_id, count(*) AS annotators
-    FROM annotate_assignment a JOIN annotate_document d ON d.id = a.document_id
-    WHERE d.project_id = %(project)s AND a.status = 'submitted' AND NOT a.is_gold
-      AND (%(only)s::int IS NULL OR a.document_id = %(only)s)
-    GROUP BY a.document_id
-    HAVING (%(annotator)s::int IS NULL OR bool_or(a.annotator_id = %(annotator)s))
-       AND (%(state)s = '' OR bool_or(a.review_state = %(state)s))
+# Scores of the documents whose submitted work changed since they were last scored
+# (the migration's triggers count the changes): the items of their submitted, non-gold
+# work grouped by what they say, and per document the share of items on which
+# annotator pairs agree: sum c(c-1) / ((n-1) sum c), where c is how many of the n
+# annotators gave an item. That is pooled pairwise F1 (Dice) over spans (offsets and
+# label), stances (target and label) and ratings (source, role, label). The changes
+# count seen is stored with the score, so a change made meanwhile leaves it stale.
+RESCORE_SQL = """
+WITH stale AS (
+    SELECT id, review_changes FROM annotate_document WHERE id = ANY(%(ids)s)
 ), work AS (
     SELECT a.id, a.document_id FROM annotate_assignment a
-    JOIN candidates c ON c.document_id = a.document_id
+    JOIN stale ON stale.id = a.document_id
     WHERE a.status = 'submitted' AND NOT a.is_gold
+), annotators AS (
+    SELECT document_id, count(*) AS n FROM work GROUP BY document_id
 ), items AS (
-    SELECT w.document_id, count(*) AS c, bool_or(s.label_id = %(label)s) AS labelled
+    SELECT w.document_id, count(*) AS c
     FROM annotate_span s JOIN work w ON w.id = s.assignment_id
     GROUP BY w.document_id, s.start, s."end", s.label_id
     UNION ALL
-    SELECT w.document_id, count(*), bool_or(t.label_id = %(label)s)
+    SELECT w.document_id, count(*)
     FROM annotate_stance t JOIN work w ON w.id = t.assignment_id
     GROUP BY w.document_id, t.target_id, t.label_id
     UNION ALL
-    SELECT w.document_id, count(*), bool_or(r.label_id = %(label)s)
+    SELECT w.document_id, count(*)
     FROM annotate_rating r JOIN work w ON w.id = r.assignment_id
     GROUP BY w.document_id, r.source_id, r.role, r.label_id
 ), scored AS (
-    SELECT c.document_id,
-           CASE WHEN c.annotators < 2 THEN -1
+    SELECT n.document_id,
+           CASE WHEN n.n < 2 THEN -1
                 WHEN coalesce(sum(i.c), 0) = 0 THEN 0
                 ELSE round(1000 * (1 - sum(i.c * (i.c - 1))::float
-                                       / ((c.annotators - 1) * sum(i.c))))::int
-           END AS score,
-           coalesce(bool_or(i.labelled), false) AS labelled
-    FROM candidates c LEFT JOIN items i ON i.document_id = c.document_id
-    GROUP BY c.document_id, c.annotators
+                                       / ((n.n - 1) * sum(i.c))))::int
+           END AS score
+    FROM annotators n LEFT JOIN items i ON i.document_id = n.document_id
+    GROUP BY n.document_id, n.n
 )
-SELECT document_id, score FROM scored
-WHERE (%(label)s::int IS NULL OR labelled)
-  AND (NOT %(disagree)s OR score > 0)
+UPDATE annotate_document d
+   SET review_score = scored.score, review_scored_changes = stale.review_changes
+  FROM stale LEFT JOIN scored ON scored.document_id = stale.id
+ WHERE d.id = stale.id
+"""
+
+# One page of the queue from the stored scores, through the document_review_queue
+# index; the filters look at the document's submitted, non-gold work.
+QUEUE_SQL = """
+SELECT d.id, d.review_score FROM annotate_document d
+WHERE d.project_id = %(project)s AND d.review_score IS NOT NULL
+  AND (NOT %(disagree)s OR d.review_score > 0)
+  AND (%(annotator)s::int IS NULL OR EXISTS (
+        SELECT 1 FROM annotate_assignment a WHERE a.document_id = d.id
+           AND a.status = 'submitted' AND NOT a.is_gold
+           AND a.annotator_id = %(annotator)s))
+  AND (%(state)s = '' OR EXISTS (
+        SELECT 1 FROM annotate_assignment a WHERE a.document_id = d.id
+           AND a.status = 'submitted' AND NOT a.is_gold
+           AND a.review_state = %(state)s))
+  AND (%(label)s::int IS NULL OR EXISTS (
+        SELECT 1 FROM annotate_assignment a WHERE a.document_id = d.id
+           AND a.status = 'submitted' AND NOT a.is_gold
+           AND (EXISTS (SELECT 1 FROM annotate_span s
+                         WHERE s.assignment_id = a.id AND s.label_id = %(label)s)
+             OR EXISTS (SELECT 1 FROM annotate_stance t
+                         WHERE t.assignment_id = a.id AND t.label_id = %(label)s)
+             OR EXISTS (SELECT 1 FROM annotate_rating r
+                         WHERE r.assignment_id = a.id AND r.label_id = %(label)s))))
   AND {keyset}
 ORDER BY {order}
 LIMIT %(limit)s
 """
 KEYSET = {
+    # The first condition bounds the index scan; the second cuts within one score.
     "disagreement": (
-        "(%(score)s::int IS NULL OR score < %(score)s"
-        " OR (score = %(score)s AND document_id > %(after)s))",
-        "score DESC, document_id",
+        "(%(score)s::int IS NULL OR d.review_score <= %(score)s"
+        " AND (d.review_score < %(score)s OR d.id > %(after)s))",
+        "d.review_score DESC, d.id",
     ),
-    "document": ("(%(after)s::int IS NULL OR document_id > %(after)s)", "document_id"),
+    "document": ("(%(after)s::int IS NULL OR d.id > %(after)s)", "d.id"),
 }
+
+
+RESCORE_BATCH = 10_000
+
+
+def rescore(project) -> None:
+    """Bring the stored scores of the project's changed documents up to date: one
+    query through the document_review_stale index when nothing changed. The ids go in
+    as an array, so the planner looks them up by key whatever its statistics say."""
+    stale = (
+        Document.objects.filter(project=project)
+        .exclude(review_changes=F("review_scored_changes"))
+        .order_by()  # in id order PostgreSQL would walk the primary key instead
+        .values_list("id", flat=True)
+    )
+    while ids := list(stale[:RESCORE_BATCH]):
+        with connection.cursor() as cursor:
+            cursor.execute(RESCORE_SQL, {"ids": ids})
+        if len(ids) < RESCORE_BATCH:
+            return
 
 
 def parse_cursor(cursor: str) -> tuple[int, int] | None:
@@ -139,8 +185,13 @@ def review_queue(
 def document_score(project, document_id: int) -> int:
     """The queue's score of one document (-1 when it has fewer than two annotators),
     to find the document after it."""
-    scores = _scores(project, QueueFilters(), after=None, limit=1, only=document_id)
-    return scores[0][1] if scores else -1
+    rescore(project)
+    score = (
+        Document.objects.filter(pk=document_id, project=project)
+        .values_list("review_score", flat=True)
+        .first()
+    )
+    return -1 if score is None else score
 
 
 def _scores(
@@ -149,13 +200,12 @@ def _scores(
     *,
     after: tuple[int, int] | None,
     limit: int,
-    only: int | None = None,
 ) -> list[tuple[int, int]]:
+    rescore(project)
     keyset, order = KEYSET[filters.order]
     score, after_id = after if after else (None, None)
     params = {
         "project": project.pk,
-        "only": only,
         "annotator": filters.annotator,
         "label": filters.label,
         "state": filters.state,

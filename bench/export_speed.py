@@ -2,10 +2,10 @@
 `COPY (SELECT ...) TO STDOUT` of the same rows, and the export process's peak memory,
 on a project of 10,000 spans and on one of 1,000,000 (100,000 documents).
 
-    python bench/export_speed.py [--quick]     # --quick: 10k and 100k spans
+    python bench/export_speed.py [--quick] [--json FILE]   # --quick: 10k and 100k spans
 
-The projects are generated once in SQL (documents of ~3 KB, three annotators each, spans
-at word boundaries) and kept for the next run. Results go to var/bench/export.json.
+The projects come from bench/scaled.py (generated in SQL, kept for the next run).
+Results go to var/bench/export.json unless --json says otherwise.
 """
 
 from __future__ import annotations
@@ -28,77 +28,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
-from annotate.models import Label, Project, Span  # noqa: E402
-
-ANNOTATORS = 3
-SPANS_PER_ASSIGNMENT = 3  # and a third of documents get one more: 10 spans a document
-SENTENCE = "Sergey Lavrov met Assimi Goita in Bamako on Monday, Reuters reported. "
-# A SENTENCE-long stretch holds these spans (offset, length); 3 KB = 42 sentences.
-SPAN_PLACES = ((0, 13), (18, 12), (34, 6), (52, 7))
-SENTENCES = 42
-
-
-def build(slug: str, documents: int) -> Project:
-    """A project of `documents` documents, ANNOTATORS submitted assignments each and
-    about 10 spans per document; generated in SQL, and kept between runs."""
-    project, created = Project.objects.get_or_create_with_labels(slug)
-    if not created and project.documents.count() == documents:
-        return project
-    project.documents.all().delete()
-    users = [
-        get_user_model().objects.get_or_create(username=f"bench-annotator-{n}")[0]
-        for n in range(ANNOTATORS)
-    ]
-    labels = list(Label.objects.filter(project=project, kind="entity")[:4])
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO annotate_document (project_id, external_id, title, text, raw, "
-            "url, byline, language, meta, content_hash, story_key, assignment_count, "
-            "created_at) SELECT %s, 'b' || n, 'Bench ' || n, "
-            "repeat(%s, %s) || n, '', '', '', 'en', '{}', md5(%s || n), '', %s, now() "
-            "FROM generate_series(1, %s) AS n",
-            [project.pk, SENTENCE, SENTENCES, slug, ANNOTATORS, documents],
-        )
-        cursor.execute(
-            "INSERT INTO annotate_assignment (document_id, annotator_id, status, "
-            "review_state, review_comment, is_gold, version, created_at, updated_at, "
-            "submitted_at) SELECT d.id, u, 'submitted', 'pending', '', false, 1, now(), "
-            "now(), now() FROM annotate_document d, unnest(%s::bigint[]) AS u "
-            "WHERE d.project_id = %s",
-            [[user.pk for user in users], project.pk],
-        )
-        # Span k of an assignment sits in sentence k, at place (k + a) % 4; one
-        # annotator in three adds a fourth span (about 10 per document in all).
-        cursor.execute(
-            'INSERT INTO annotate_span (assignment_id, start, "end", label_id, text, '
-            "origin, created_at) "
-            "SELECT a.id, k * %(len)s + (p.places)[1 + (k + a.id) %% 4][1], "
-            "k * %(len)s + (p.places)[1 + (k + a.id) %% 4][1] "
-            "+ (p.places)[1 + (k + a.id) %% 4][2], "
-            "(%(labels)s::bigint[])[1 + (k + a.id) %% 4], "
-            "substr(%(sentence)s, (p.places)[1 + (k + a.id) %% 4][1] + 1, "
-            "(p.places)[1 + (k + a.id) %% 4][2]), 'manual', now() "
-            "FROM annotate_assignment a JOIN annotate_document d ON d.id = a.document_id "
-            "CROSS JOIN (SELECT %(places)s::int[][] AS places) p "
-            "CROSS JOIN generate_series(0, %(most)s) AS k "
-            "WHERE d.project_id = %(project)s "
-            "AND (k < %(per)s OR a.id %% 3 = 0)",
-            {
-                "len": len(SENTENCE),
-                "labels": [label.pk for label in labels],
-                "sentence": SENTENCE,
-                "places": [list(place) for place in SPAN_PLACES],
-                "most": SPANS_PER_ASSIGNMENT,
-                "per": SPANS_PER_ASSIGNMENT,
-                "project": project.pk,
-            },
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE annotate_document, annotate_assignment, annotate_span")
-    return project
+from annotate.models import Project, Span  # noqa: E402
+from bench.scaled import scaled_project  # noqa: E402
 
 
 def span_count(project: Project) -> int:
@@ -149,13 +82,13 @@ def copy_run(project: Project) -> float:
     return time.perf_counter() - started
 
 
-def measure(slug: str, documents: int, folder: Path) -> dict:
+def measure(documents: int, folder: Path) -> dict:
     started = time.perf_counter()
-    project = build(slug, documents)
+    project = scaled_project(documents)
     built = time.perf_counter() - started
     spans = span_count(project)
     copy_seconds = copy_run(project)
-    export_seconds, peak_kb = export_run(project, folder / f"{slug}.jsonl")
+    export_seconds, peak_kb = export_run(project, folder / f"{project.slug}.jsonl")
     copy_seconds = min(copy_seconds, copy_run(project))  # warm, like the export
     return {
         "documents": documents,
@@ -166,7 +99,7 @@ def measure(slug: str, documents: int, folder: Path) -> dict:
         "copy_spans_per_s": round(spans / copy_seconds),
         "ratio": round(copy_seconds / export_seconds, 3),
         "peak_rss_mb": round(peak_kb / 1024, 1),
-        "file_mb": round((folder / f"{slug}.jsonl").stat().st_size / 2**20, 1),
+        "file_mb": round((folder / f"{project.slug}.jsonl").stat().st_size / 2**20, 1),
         "build_seconds": round(built, 1),
     }
 
@@ -174,15 +107,13 @@ def measure(slug: str, documents: int, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k spans")
+    parser.add_argument("--json", type=Path, help="where the figures go")
     args = parser.parse_args()
-    sizes = [("bench-export-1k", 1_000)]
-    sizes.append(
-        ("bench-export-10k", 10_000) if args.quick else ("bench-export-100k", 100_000)
-    )
+    sizes = [1_000, 10_000 if args.quick else 100_000]
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        for slug, documents in sizes:
-            results.append(measure(slug, documents, Path(folder)))
+        for documents in sizes:
+            results.append(measure(documents, Path(folder)))
     print(
         f"{'documents':>10} {'spans':>10} {'export spans/s':>15} {'COPY spans/s':>13} "
         f"{'ratio':>6} {'peak RSS':>9} {'file':>8}"
@@ -197,7 +128,7 @@ def main() -> None:
         "ratio = export rate / raw COPY rate of the same rows (1.0 would be as fast as "
         "PostgreSQL can hand them out); peak RSS of the export process."
     )
-    out = Path(settings.VAR_DIR) / "bench" / "export.json"
+    out = args.json or Path(settings.VAR_DIR) / "bench" / "export.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
 

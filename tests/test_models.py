@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotate.models import Assignment, Document, Entity, Label, Source, Span
+from annotate.models import (
+    Assignment,
+    Document,
+    Entity,
+    Label,
+    Project,
+    Source,
+    Span,
+)
 from tests.conftest import make_document, make_user
 
 
@@ -123,3 +131,25 @@ def test_it_finds_a_source_by_alias_ignoring_case(db):
     assert Source.objects.named("afp") == afp
     assert Source.objects.named("agence france-presse") == afp
     assert Source.objects.named("Reuters") is None
+
+
+def test_it_keeps_the_count_of_a_projects_documents(project):
+    def count() -> int:
+        project.refresh_from_db()
+        return project.document_count
+
+    other, _ = Project.objects.get_or_create_with_labels("other")
+    make_document(project, text="One.")
+    Document.objects.bulk_create(
+        Document(project=project, text=f"Text {n}.", raw="", content_hash=f"h{n}")
+        for n in range(3)
+    )
+    assert count() == 4
+    moved = Document.objects.get(project=project, text="One.")
+    moved.project = other
+    moved.save()
+    assert count() == 3
+    other.refresh_from_db()
+    assert other.document_count == 1
+    Document.objects.filter(project=project, text__startswith="Text").delete()
+    assert count() == 0 == Document.objects.filter(project=project).count()

@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Lower
 
@@ -75,6 +75,11 @@ class DocumentQuerySet(models.QuerySet):
     def for_list(self) -> DocumentQuerySet:
         return self.select_related("publisher").defer("text", "raw", "search", "meta")
 
+    def count_up_to(self, limit: int) -> int:
+        """The count, stopping at `limit` + 1: a list header need not scan every match
+        of a search in a corpus of hundreds of thousands."""
+        return self.order_by()[: limit + 1].count()
+
 
 class Document(models.Model):
     project = models.ForeignKey(
@@ -103,6 +108,12 @@ class Document(models.Model):
     # Annotators holding a slot (non-gold, not skipped, by active users). Kept by the
     # queue in the same transaction as the assignment, so `next` can lock on it.
     assignment_count = models.PositiveIntegerField(default=0, db_default=0)
+    # The review queue's disagreement, per mille (-1: fewer than two annotators; None:
+    # no submitted work). Triggers count changes to submitted work in review_changes;
+    # the queue rescores the documents whose count moved past review_scored_changes.
+    review_score = models.SmallIntegerField(null=True, blank=True)
+    review_changes = models.PositiveIntegerField(default=0, db_default=0)
+    review_scored_changes = models.PositiveIntegerField(default=0, db_default=0)
     search = models.GeneratedField(
         expression=SearchVector(
             "title", Left("text", SEARCH_TEXT_CHARS), config=SEARCH_CONFIG
@@ -130,6 +141,18 @@ class Document(models.Model):
             # The queue's scan: documents of a project with a free slot, in id order.
             models.Index(
                 fields=["project", "assignment_count", "id"], name="document_queue"
+            ),
+            models.Index(
+                F("project"),
+                F("review_score").desc(),
+                F("id"),
+                condition=Q(review_score__isnull=False),
+                name="document_review_queue",
+            ),
+            models.Index(
+                fields=["project"],
+                condition=~Q(review_changes=F("review_scored_changes")),
+                name="document_review_stale",
             ),
         ]
 

@@ -41,6 +41,11 @@ class Project(models.Model):
     blind = models.BooleanField(
         default=True, help_text="Annotators never see each other's work."
     )
+    # Kept by triggers on annotate_document (migration 0009), so no page counts a
+    # corpus of hundreds of thousands of documents to show its size.
+    document_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()

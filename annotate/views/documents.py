@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,19 +13,61 @@ from annotate.models import Assignment, Document
 
 PAGE_SIZE = 50
 RECENT_WORK = 15
+COUNT_LIMIT = 10_000
+
+
+@dataclass
+class DocumentPage:
+    """One page of a list in id order, cut by keyset (?after=id or ?before=id), so a
+    page deep in a big project costs what the first one does."""
+
+    object_list: list[Document]
+    after: int | None  # the cursor of the next page, when there is one
+    before: int | None  # the cursor of the previous page, when there is one
+    count: int  # matches, counted up to COUNT_LIMIT + 1
+
+    @property
+    def count_is_capped(self) -> bool:
+        return self.count > COUNT_LIMIT
+
+    @property
+    def count_limit(self) -> int:
+        return COUNT_LIMIT
+
+    @classmethod
+    def of(cls, documents, *, after: str | None, before: str | None) -> DocumentPage:
+        after_id, before_id = _cursor(after), _cursor(before)
+        if before_id is not None:
+            rows = list(
+                documents.filter(id__lt=before_id).order_by("-id")[: PAGE_SIZE + 1]
+            )
+            more_before, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE][::-1]
+            more_after = bool(rows)
+        else:
+            start = documents if after_id is None else documents.filter(id__gt=after_id)
+            rows = list(start.order_by("id")[: PAGE_SIZE + 1])
+            more_after, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+            more_before = after_id is not None and bool(rows)
+        return cls(
+            object_list=rows,
+            after=rows[-1].pk if more_after else None,
+            before=rows[0].pk if more_before else None,
+            count=documents.count_up_to(COUNT_LIMIT),
+        )
+
+
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @require_GET
 def document_list(request: HttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug)
     query = request.GET.get("q", "").strip()
-    documents = (
-        Document.objects.for_project(access.project)
-        .search(query)
-        .for_list()
-        .order_by("id")
+    documents = Document.objects.for_project(access.project).search(query).for_list()
+    page = DocumentPage.of(
+        documents, after=request.GET.get("after"), before=request.GET.get("before")
     )
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "annotate/document_list.html"
     if request.htmx:
         template += "#document-table"

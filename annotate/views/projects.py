@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,7 +11,5 @@ from annotate.models import Project
 
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = Project.objects.visible_to(request.user).annotate(
-        document_count=Count("documents", distinct=True)
-    )
+    projects = Project.objects.visible_to(request.user)
     return render(request, "annotate/project_list.html", {"projects": projects})

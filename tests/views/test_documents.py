@@ -110,3 +110,33 @@ def test_it_lists_the_annotators_own_documents_to_go_back_to(
     ).content.decode()
     assert reverse("annotate:annotate", args=[project.slug, mine.pk]) in body
     assert reverse("annotate:annotate", args=[project.slug, other.pk]) not in body
+
+
+def test_it_pages_by_keyset_forwards_and_back(annotator_client, project, monkeypatch):
+    monkeypatch.setattr("annotate.views.documents.PAGE_SIZE", 2)
+    for n in range(5):
+        make_document(project, title=f"Document {n}", text=f"Text {n}.")
+    url = reverse("annotate:document-list", args=[project.slug])
+
+    def titles(response) -> list[str]:
+        return [d.title for d in response.context["page"].object_list]
+
+    first = annotator_client.get(url)
+    assert titles(first) == ["Document 0", "Document 1"]
+    assert b"5 documents" in first.content and b"Previous" not in first.content
+    second = annotator_client.get(url, {"after": first.context["page"].after})
+    third = annotator_client.get(url, {"after": second.context["page"].after})
+    assert titles(second) == ["Document 2", "Document 3"]
+    assert titles(third) == ["Document 4"] and b"Next" not in third.content
+    back = annotator_client.get(url, {"before": third.context["page"].before})
+    assert titles(back) == ["Document 2", "Document 3"]
+    assert b"First" in back.content
+
+
+def test_it_caps_the_count_of_a_big_list(annotator_client, project, monkeypatch):
+    monkeypatch.setattr("annotate.views.documents.COUNT_LIMIT", 2)
+    for n in range(4):
+        make_document(project, title=f"Bamako {n}", text=f"Bamako {n}.")
+    url = reverse("annotate:document-list", args=[project.slug])
+    response = annotator_client.get(url, {"q": "bamako"})
+    assert b"More than" in response.content

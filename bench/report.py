@@ -1,0 +1,226 @@
+"""The benchmark report: the scale issue's targets checked against a run's figures, and
+the figures as a text table (the terminal) and as Markdown (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+# Views whose work is one document's: their time must not grow with the corpus.
+PER_DOCUMENT = (
+    "annotation page (500 spans)",
+    "add span (htmx)",
+    "relabel span (htmx)",
+    "delete span (htmx)",
+    "link entity (htmx)",
+    "stance (htmx)",
+    "rating (htmx)",
+    "dismiss suggestion (htmx)",
+    "undo (htmx)",
+    "submit (htmx)",
+    "next document",
+    "review screen",
+)
+PER_DOCUMENT_P95_MS = 50
+MEMORY_GROWTH = 1.25  # peak RSS at the biggest export over the smallest
+
+
+def target(name: str, wanted: str, measured: str, met: bool) -> dict:
+    return {"target": name, "wanted": wanted, "measured": measured, "met": met}
+
+
+def targets(report: dict) -> list[dict]:
+    found = []
+    if "import" in report:
+        ratio = report["import"]["ratio"]
+        found.append(
+            target("import rate / raw COPY", "≥ 0.5", f"{ratio:.2f}", ratio >= 0.5)
+        )
+    if "export" in report:
+        found += export_targets(report["export"])
+    if "views" in report:
+        found += view_targets(report["views"])
+    if "load" in report:
+        found += load_targets(report["load"])
+    return found
+
+
+def export_targets(sizes: list[dict]) -> list[dict]:
+    small, big = sizes[0], sizes[-1]
+    growth = big["peak_rss_mb"] / small["peak_rss_mb"]
+    return [
+        target(
+            f"export rate / raw COPY-out at {big['spans']:,} spans",
+            "≥ 0.3",
+            f"{big['ratio']:.2f}",
+            big["ratio"] >= 0.3,
+        ),
+        target(
+            f"export peak memory, {small['spans']:,} → {big['spans']:,} spans",
+            f"≤ {MEMORY_GROWTH}×",
+            f"{small['peak_rss_mb']:.0f} → {big['peak_rss_mb']:.0f} MB ({growth:.2f}×)",
+            growth <= MEMORY_GROWTH,
+        ),
+    ]
+
+
+def view_targets(sizes: list[dict]) -> list[dict]:
+    small, big = sizes[0], sizes[-1]
+    measured = [name for name in PER_DOCUMENT if name in big["views"]]
+    slowest = max(measured, key=lambda name: big["views"][name]["p95_ms"])
+    worst = big["views"][slowest]["p95_ms"]
+    grown = [
+        f"{name} ({small['views'][name]['queries']} → {big['views'][name]['queries']})"
+        for name in measured
+        if big["views"][name]["queries"] != small["views"][name]["queries"]
+    ]
+    return [
+        target(
+            f"per-document views p95 at {big['spans']:,} spans",
+            f"≤ {PER_DOCUMENT_P95_MS} ms",
+            f"slowest: {slowest}, {worst:.0f} ms",
+            worst <= PER_DOCUMENT_P95_MS,
+        ),
+        target(
+            f"per-document query counts, {small['documents']:,} → {big['documents']:,} documents",
+            "unchanged",
+            ", ".join(grown) or "unchanged",
+            not grown,
+        ),
+    ]
+
+
+def load_targets(load: dict) -> list[dict]:
+    ratio = load["actions_per_s"] / load["ceiling_per_s"]
+    faults = {
+        "errors": load["errors"],
+        "lost writes": load["lost_writes"],
+        "duplicated writes": load["duplicated_writes"],
+        "over-assigned documents": load["over_assigned"],
+    }
+    return [
+        target(
+            f"load test, {load['annotators']} annotators for {load['seconds']} s",
+            "no error, no lost or doubled write",
+            ", ".join(f"{count} {what}" for what, count in faults.items()),
+            not any(faults.values()),
+        ),
+        target(
+            "load test actions/s / trivial view requests/s",
+            "≥ 0.3",
+            f"{load['actions_per_s']:.0f} / {load['ceiling_per_s']:.0f} = {ratio:.2f}",
+            ratio >= 0.3,
+        ),
+    ]
+
+
+def view_rows(sizes: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """One row per view: p50 / p95 ms and queries at each size."""
+    header = ["view"] + [
+        f"{size['documents']:,} docs: p50 / p95 ms (queries)" for size in sizes
+    ]
+    rows = []
+    for name in sizes[-1]["views"]:
+        cells = [name]
+        for size in sizes:
+            figures = size["views"].get(name)
+            cells.append(
+                f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f} ({figures['queries']})"
+                if figures
+                else "–"
+            )
+        rows.append(cells)
+    return header, rows
+
+
+def target_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    rows = [
+        [
+            item["target"],
+            item["wanted"],
+            item["measured"],
+            "met" if item["met"] else "MISSED",
+        ]
+        for item in report["targets"]
+    ]
+    return ["target", "wanted", "measured", ""], rows
+
+
+def text_table(report: dict) -> str:
+    lines = []
+    tables = [target_rows(report)]
+    if "views" in report:
+        tables.append(view_rows(report["views"]))
+    for header, rows in tables:
+        widths = [
+            max(len(str(c)) for c in column)
+            for column in zip(header, *rows, strict=True)
+        ]
+        for cells in (header, *rows):
+            lines.append(
+                "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(report: dict) -> str:
+    machine = report["machine"]
+    parts = [
+        "# Benchmarks",
+        f"`make bench` ({report['run']} run) on {report['started_at']}, "
+        f"{report['seconds'] // 60} min {report['seconds'] % 60} s. "
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
+        f"{machine['os']}, Python {machine['python']}, PostgreSQL {machine['postgresql']} "
+        f"({machine['database']}). The figures are in `var/bench/report.json`.",
+        "## Targets",
+        markdown_table(*target_rows(report)),
+        "## Import",
+        markdown_table(
+            ["documents", "import docs/s", "raw COPY rows/s", "ratio"],
+            [
+                [
+                    f"{report['import']['documents']:,}",
+                    f"{report['import']['import_docs_per_s']:,}",
+                    f"{report['import']['raw_copy_rows_per_s']:,}",
+                    f"{report['import']['ratio']:.2f}",
+                ]
+            ],
+        ),  # fmt: skip
+        "## Export (`--format spans --all`)",
+        markdown_table(
+            [
+                "documents",
+                "spans",
+                "export spans/s",
+                "COPY spans/s",
+                "ratio",
+                "peak RSS",
+            ],
+            [
+                [
+                    f"{size['documents']:,}",
+                    f"{size['spans']:,}",
+                    f"{size['export_spans_per_s']:,}",
+                    f"{size['copy_spans_per_s']:,}",
+                    f"{size['ratio']:.2f}",
+                    f"{size['peak_rss_mb']:.0f} MB",
+                ]
+                for size in report["export"]
+            ],
+        ),  # fmt: skip
+        "## Server time per view (in-process test client, no network)",
+        markdown_table(*view_rows(report["views"])),
+        "## Load test",
+        "```\n" + report["load"].get("table", json_block(report["load"])) + "\n```",
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def json_block(figures: dict) -> str:
+    import json
+
+    return json.dumps(figures, indent=2)

@@ -1,0 +1,140 @@
+"""The benchmark suite: import, export, per-view server time and the load test, each
+beside the baseline it is measured against in the same run (the machines are shared
+and absolute times drift), with the targets of the scale issue checked.
+
+    python bench/run.py [--quick] [--report FILE] [--markdown FILE]
+
+--quick (`make bench-quick`, under two minutes) runs every part at a small size; the
+full run (`make bench`) uses 100,000 documents / 1,000,000 spans and 50 annotators for
+60 s. Each part runs in its own process (so the export's peak memory is its own) and
+writes its figures; this script gathers them into var/bench/report.json, prints the
+table and, with --markdown, writes the report as Markdown (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import markdown, targets, text_table  # noqa: E402
+
+FULL = {
+    "import": ["bench/import_speed.py", "-n", "20000"],
+    "export": ["bench/export_speed.py"],
+    "views": ["bench/views.py", "--documents", "1000", "100000", "--runs", "20"],
+    "load": ["bench/load.py", "--annotators", "50", "--seconds", "60"],
+}
+QUICK = {
+    "import": ["bench/import_speed.py", "-n", "2000"],
+    "export": ["bench/export_speed.py", "--quick"],
+    "views": ["bench/views.py", "--documents", "1000", "10000", "--runs", "5"],
+    "load": ["bench/load.py", "--quick"],
+}
+
+
+def run_part(name: str, command: list[str], folder: Path) -> dict | list:
+    """Run one part in its own process; its figures come back through a JSON file."""
+    output = folder / f"{name}.json"
+    output.unlink(missing_ok=True)
+    started = time.perf_counter()
+    print(f"== {name}: {' '.join(command)}", flush=True)
+    subprocess.run(
+        [sys.executable, *command, "--json", str(output)], cwd=ROOT, check=True
+    )
+    figures = json.loads(output.read_text())
+    print(f"== {name}: {time.perf_counter() - started:.0f} s", flush=True)
+    return figures
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 2**20),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "database": "embedded" if not os.environ.get("DATABASE_URL") else "external",
+    }
+
+
+def prepare_database() -> None:
+    """A fresh machine's database has no tables yet."""
+    for command in (["migrate", "--noinput"], ["createcachetable"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "--verbosity", "0"],
+            cwd=ROOT,
+            check=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--report", type=Path, help="default var/bench/report.json")
+    parser.add_argument("--markdown", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(FULL),
+        default=list(FULL),
+        help="run only these",
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsapp.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    report_path = args.report or Path(settings.VAR_DIR) / "bench" / "report.json"
+    folder = report_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    prepare_database()
+    report = {
+        "run": "quick" if args.quick else "full",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    for name, command in (QUICK if args.quick else FULL).items():
+        if name in args.parts:
+            report[name] = run_part(name, command, folder)
+    report["seconds"] = round(time.perf_counter() - started)
+    report["targets"] = targets(report)
+    report_path.write_text(json.dumps(report, indent=2))
+    print(text_table(report))
+    print(f"report: {report_path}")
+    if args.markdown:
+        args.markdown.write_text(markdown(report))
+        print(f"markdown: {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()
