@@ -75,6 +75,11 @@ urlpatterns = [
         name="export-download",
     ),
     path("p/<slug:slug>/stats/", statistics.project_stats, name="project-stats"),
+    path(
+        "p/<slug:slug>/stats/recompute/",
+        statistics.recompute_stats,
+        name="project-stats-recompute",
+    ),
     path("p/<slug:slug>/review/", review.queue_page, name="review-queue"),
     path("p/<slug:slug>/review/<int:pk>/", review.adjudicate, name="adjudicate"),
     path(

@@ -223,6 +223,13 @@ NEWSAPP_UPLOAD_MAX_BYTES = int(
     os.environ.get("NEWSAPP_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024))
 )
 
+# The statistics page serves a stored snapshot younger than this many seconds as it is;
+# an older one is shown while a background task recomputes it.
+STATISTICS_MAX_AGE = int(os.environ.get("STATISTICS_MAX_AGE", "300"))
+# A project without a snapshot is computed in the request below this many documents,
+# in the background (the page waits) from there.
+STATISTICS_INLINE_DOCUMENTS = int(os.environ.get("STATISTICS_INLINE_DOCUMENTS", "5000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,6 +21,7 @@ from annotate.models.projects import (
 )
 from annotate.models.review import ReviewEvent, SourceMerge
 from annotate.models.runs import ExportRun, ImportRun
+from annotate.models.snapshots import StatisticsSnapshot
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -41,5 +42,6 @@ __all__ = [
     "Span",
     "Stance",
     "StanceTarget",
+    "StatisticsSnapshot",
     "add_default_labels",
 ]

@@ -73,6 +73,7 @@ MATRIX: dict[str, Rule] = {
     "annotate:manage": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
     "annotate:project-stats": rule("reviewer", GET),
+    "annotate:project-stats-recompute": rule("reviewer", POST),
     # Review sees every annotator's work: reviewers and managers only.
     "annotate:review-queue": rule("reviewer", GET),
     "annotate:adjudicate": rule("reviewer", GET, pk="document"),
