@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape  # not Django's: its lazy-string wrapper costs per call
 from typing import Protocol
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 
