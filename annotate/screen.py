@@ -71,7 +71,7 @@ def screen_context(
             (target, stances.get(target.pk)) for target in project.stance_targets.all()
         ]
     if SOURCES in parts:
-        ratings = list(assignment.ratings.select_related("source"))
+        ratings = list(assignment.ratings.select_related("source", "label"))
         context["sources"] = sources_to_rate(document, ratings)
     if PAGE in parts:
         context["progress"] = queue.progress(project=project, user=assignment.annotator)

@@ -1,0 +1,76 @@
+"""`make bench-quick` runs end to end and leaves a report a person or a script can read.
+
+It runs in its own database on the test server, so the rows it commits never meet the
+other tests' data; the figures themselves are not judged here (a timed test on a
+shared machine would fail at random): the benchmark report says whether targets hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("import", "export", "views", "load")
+
+
+@pytest.fixture
+def bench_database(django_db_setup, django_db_blocker):
+    """A database of its own beside the test database; its URL, dropped afterwards."""
+    with django_db_blocker.unblock():
+        settings = connection.settings_dict
+    name = f"{settings['NAME']}_bench"
+    url = (
+        f"postgresql://{quote(settings['USER'])}:{quote(settings['PASSWORD'] or '')}@/"
+        f"{name}?host={quote(settings['HOST'] or 'localhost')}"
+        f"&port={settings['PORT'] or 5432}"
+    )
+    admin = url.replace(f"/{name}?", "/postgres?")
+    with psycopg.connect(admin, autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}"')
+    yield url
+    with psycopg.connect(admin, autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+def test_bench_quick_produces_a_well_formed_report(bench_database, tmp_path):
+    report_path = tmp_path / "report.json"
+    markdown_path = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--report", str(report_path),
+         "--markdown", str(markdown_path)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": bench_database, "NEWSAPP_PLAIN_STATIC": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert report["run"] == "quick"
+    assert {"cpu", "cores", "postgresql"} <= report["machine"].keys()
+    assert all(part in report for part in PARTS)
+    assert report["import"]["ratio"] > 0 and report["export"][-1]["ratio"] > 0
+    sizes = [size["documents"] for size in report["views"]]
+    assert sizes == sorted(sizes) and len(sizes) == 2
+    for size in report["views"]:
+        for name, figures in size["views"].items():
+            assert figures["p50_ms"] <= figures["p95_ms"], name
+            assert figures["queries"] > 0, name
+    assert report["load"]["acknowledged_writes"] > 0
+    assert {item["target"] for item in report["targets"]} and all(
+        isinstance(item["met"], bool) for item in report["targets"]
+    )
+    # The table a person reads, and the Markdown docs/benchmarks.md is made of.
+    assert "per-document views p95" in done.stdout
+    assert "## Targets" in markdown_path.read_text()
