@@ -128,12 +128,13 @@ RESCORE_BATCH = 10_000
 
 def rescore(project) -> None:
     """Bring the stored scores of the project's changed documents up to date: one
-    query through the document_review_stale index when nothing changed. The ids go in
+    query through the document_review_unscored index when nothing changed. The ids go in
     as an array, so the planner looks them up by key whatever its statistics say."""
     stale = (
         Document.objects.filter(project=project)
-        .exclude(review_changes=F("review_scored_changes"))
-        .order_by()  # in id order PostgreSQL would walk the primary key instead
+        .alias(unscored=F("review_changes") - F("review_scored_changes"))
+        .filter(unscored__gt=0)  # through the document_review_unscored index
+        .order_by()
         .values_list("id", flat=True)
     )
     while ids := list(stale[:RESCORE_BATCH]):
