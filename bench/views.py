@@ -98,8 +98,9 @@ def long_document(project: Project) -> Document:
 
 def add_spans(assignment: Assignment, count: int) -> None:
     text = assignment.document.text
-    labels = list(Label.objects.filter(project=assignment.document.project_id))
-    labels = [label for label in labels if label.kind == "entity"]
+    labels = list(
+        Label.objects.filter(project=assignment.document.project_id, kind="entity")
+    )
     words = [(m.start(), m.end()) for m in re.finditer(r"[A-Z]\w+", text)]
     step = max(1, len(words) // count)
     Span.objects.bulk_create(

@@ -19,13 +19,9 @@ from annotate.statistics import compute_snapshot, request_refresh
 TEMPLATE = "annotate/statistics.html"
 
 
-def _document_count(project) -> int:
-    """Kept on the project by triggers (migration 0009): no count over the corpus."""
-    return project.document_count
-
-
 def _is_small(documents: int) -> bool:
-    """Small enough to compute in the request (about 0.25 s per 1,000 documents)."""
+    """Small enough to compute in the request (about 0.25 s per 1,000 documents).
+    The count is the one triggers keep on the project: no count over the corpus."""
     return documents < settings.STATISTICS_INLINE_DOCUMENTS
 
 
@@ -37,7 +33,7 @@ def _statistics_page(request: HttpRequest, access: ProjectAccess) -> HttpRespons
     stats = snapshot.statistics() if snapshot else None
     documents = None
     if stats is None:
-        documents = _document_count(project)
+        documents = project.document_count
         if _is_small(documents):
             snapshot, stats = compute_snapshot(project)
         else:
@@ -67,7 +63,7 @@ def recompute_stats(request: HttpRequest, slug: str) -> HttpResponse:
     (not a second one if a refresh is already queued)."""
     access = project_access(request, slug, at_least=Role.REVIEWER)
     project = access.project
-    if _is_small(_document_count(project)):
+    if _is_small(project.document_count):
         compute_snapshot(project)
     else:
         snapshot = StatisticsSnapshot.objects.filter(project=project).first()
