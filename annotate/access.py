@@ -38,8 +38,11 @@ def project_access(
     request: HttpRequest, slug: str, *, at_least: str = Role.ANNOTATOR
 ) -> ProjectAccess:
     """The project and the user's role in it; 404 for outsiders, 403 below `at_least`."""
-    project = Project.objects.filter(slug=slug).first()
-    role = project.role_of(request.user) if project else None
+    user = request.user
+    project = Project.objects.with_role_of(user).filter(slug=slug).first()
+    role = None
+    if project is not None:
+        role = Role.MANAGER if user.is_superuser else project.member_role
     if role is None:
         raise Http404("No such project.")
     if RANK[role] < RANK[at_least]:
@@ -71,6 +74,7 @@ def assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
     assignment = assignments.first()
     if assignment is None:
         raise Http404("No such assignment in this project.")
+    assignment.document.project = access.project  # the same row, already loaded
     return assignment
 
 

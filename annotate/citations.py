@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A name: one to five capitalised words, allowing connectors (al-, of, de) and initials.
 NAME = r"(?P<name>(?:[A-Z][\w'’-]*|al-[A-Z][\w'’-]*)(?: +(?:(?:of|de|al|bin|the|for) +)?(?:[A-Z][\w'’-]*|al-[A-Z][\w'’-]*)){0,4})"
@@ -45,7 +46,10 @@ class Citation:
     end: int
 
 
-def cited_sources(text: str) -> list[Citation]:
+# The source panel is drawn on every page and every rating: the same few texts, whose
+# scan costs milliseconds when they are long. Keyed by the text itself, so few are kept.
+@lru_cache(maxsize=64)
+def cited_sources(text: str) -> tuple[Citation, ...]:
     """Each distinct source named in the text, at its first mention."""
     found: dict[str, Citation] = {}
     for pattern in PATTERNS:
@@ -58,4 +62,4 @@ def cited_sources(text: str) -> list[Citation]:
             current = found.get(name.casefold())
             if current is None or citation.start < current.start:
                 found[name.casefold()] = citation
-    return sorted(found.values(), key=lambda citation: citation.start)
+    return tuple(sorted(found.values(), key=lambda citation: citation.start))

@@ -43,11 +43,9 @@ class AssignmentForm(forms.Form):
         return self.cleaned_data[field] if field in self.data else None
 
     def label_of_kind(self, kind: str, field: str = "label") -> Label:
-        label = Label.objects.filter(
-            project_id=self.assignment.document.project_id,
-            kind=kind,
-            pk=self.cleaned_data.get(field),
-        ).first()
+        wanted = self.cleaned_data.get(field)
+        labels = self.assignment.document.project.label_list
+        label = next((x for x in labels if x.pk == wanted and x.kind == kind), None)
         if label is None:
             raise forms.ValidationError(
                 f"No {kind} label with that id in this project."

@@ -282,12 +282,24 @@ def set_stance(
             values["note"] = note
         if evidence:
             values.update(evidence)
-        stance, _ = Stance.objects.update_or_create(
-            assignment=assignment, target=target, defaults=values
+        stance = _save_choice(
+            current, Stance, {"assignment": assignment, "target": target}, values
         )
         step = {"op": "restore_stance", "target": target.pk, "before": before}
         _record(assignment, "stance", [step])
     return stance
+
+
+def _save_choice(current, model, lookup: dict, values: dict):
+    """Store a stance or rating: `current` is the row locked above, so it is updated
+    in place; without one, update_or_create also copes with a row another tab has
+    just created."""
+    if current is None:
+        return model.objects.update_or_create(**lookup, defaults=values)[0]
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save(update_fields=list(values))
+    return current
 
 
 def source_named(name: str) -> Source:
@@ -334,9 +346,8 @@ def set_rating(
             values["rationale"] = rationale
         if evidence:
             values.update(evidence)
-        rating, _ = Rating.objects.update_or_create(
-            assignment=assignment, source=source, role=role, defaults=values
-        )
+        lookup = {"assignment": assignment, "source": source, "role": role}
+        rating = _save_choice(current, Rating, lookup, values)
         step = {"op": "restore_rating", "source": source.pk, "role": role}
         _record(assignment, "rating", [{**step, "before": before}])
     return rating

@@ -48,9 +48,12 @@ def marked_text(text: str, spans: Sequence, suggestions: Sequence = ()) -> str:
 
     Built here rather than in a template loop: a page can hold thousands of segments,
     and this keeps the screen's render time linear and small."""
+    items = [*spans, *suggestions]
+    # A span cut into several segments reopens its mark in each: build each tag once.
+    tag_of = {id(item): _opening_tag(item) for item in items}
     parts: list[str] = []
-    for segment in segments(text, [*spans, *suggestions]):
-        opening = "".join(_opening_tag(item) for item in segment.spans)
+    for segment in segments(text, items):
+        opening = "".join([tag_of[id(item)] for item in segment.spans])
         parts.append(f"{opening}{escape(segment.text)}{'</mark>' * len(segment.spans)}")
     return mark_safe("".join(parts))  # every piece of text above was escaped
 
@@ -69,7 +72,7 @@ def span_rows(spans: Sequence, *, editable: bool) -> str:
     buttons alike), so the rows need no htmx wiring after a swap."""
     rows = []
     for span in spans:
-        entity = f" → {escape(span.entity.name)}" if span.entity_id else ""
+        entity = f" → {escape(span.entity_name)}" if span.entity_id else ""
         buttons = (
             '<button type="button" class="link-button" title="Link to an entity (Enter)">link</button>'
             '<button type="button" class="delete" title="Delete (Delete key)">×</button>'

@@ -55,7 +55,7 @@ class FakeRow:
     label_id: int
     label: FakeLabel
     entity_id: int | None = None
-    entity: object = None
+    entity_name: str | None = None
     origin: str = "manual"
     relabel_url: str = "/r/"
     link_url: str = "/l/"
@@ -78,17 +78,13 @@ def many_spans(count: int) -> tuple[str, list[FakeRow]]:
     return text, spans
 
 
-def test_it_renders_500_spans_well_under_100_ms():
-    import time
-
+def test_it_draws_500_nesting_and_crossing_spans_as_balanced_marks():
+    # How fast is measured by bench/views.py, not here.
     from annotate.rendering import marked_text, span_rows
 
     text, spans = many_spans(500)
-    started = time.perf_counter()
     html = marked_text(text, spans)
     rows = span_rows(spans, editable=True)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms"
     assert html.count("<mark") == html.count("</mark>")
     assert rows.count('class="span-row"') == 500
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.functional import cached_property
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -19,6 +20,12 @@ class ProjectQuerySet(models.QuerySet):
         if created:
             add_default_labels(project)
         return project, created
+
+    def with_role_of(self, user) -> ProjectQuerySet:
+        """Each project with `member_role`, the user's role in it (None: not a member),
+        in the same query: every screen asks for it first."""
+        roles = Membership.objects.filter(project=OuterRef("pk"), user=user.pk)
+        return self.annotate(member_role=Subquery(roles.values("role")[:1]))
 
     def visible_to(self, user) -> ProjectQuerySet:
         """Projects the user belongs to; superusers see all."""
@@ -60,6 +67,12 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def label_list(self) -> list[Label]:
+        """The labels, read once per request: an action checks its label against them
+        and then redraws the screen, which lists them all."""
+        return list(self.labels.all())
 
     def role_of(self, user) -> str | None:
         """The user's role here, or None for an outsider (superusers count as managers)."""

@@ -25,10 +25,23 @@ class DocumentPage:
     after: int | None  # the cursor of the next page, when there is one
     before: int | None  # the cursor of the previous page, when there is one
     count: int  # matches, counted up to COUNT_LIMIT + 1
+    offset: int  # matches before this page, counted the same way
 
     @property
     def count_is_capped(self) -> bool:
         return self.count > COUNT_LIMIT
+
+    @property
+    def offset_is_capped(self) -> bool:
+        return self.offset > COUNT_LIMIT
+
+    @property
+    def first_number(self) -> int:
+        return self.offset + 1
+
+    @property
+    def last_number(self) -> int:
+        return self.offset + len(self.object_list)
 
     @property
     def count_limit(self) -> int:
@@ -48,11 +61,16 @@ class DocumentPage:
             rows = list(start.order_by("id")[: PAGE_SIZE + 1])
             more_after, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
             more_before = after_id is not None and bool(rows)
+        # Where the page starts, so the pager can say "51–100 of 1000".
+        offset = 0
+        if rows and (after_id is not None or before_id is not None):
+            offset = documents.filter(id__lt=rows[0].pk).count_up_to(COUNT_LIMIT)
         return cls(
             object_list=rows,
             after=rows[-1].pk if more_after else None,
             before=rows[0].pk if more_before else None,
             count=documents.count_up_to(COUNT_LIMIT),
+            offset=offset,
         )
 
 
