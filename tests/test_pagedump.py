@@ -287,3 +287,67 @@ def test_it_finds_the_wrapped_article_of_a_portuguese_or_german_page(body):
     wrapped = "\n\n".join("\n".join(lynx_wrap(paragraph, 50)) for paragraph in body)
     page = clean_page_dump(f"{menu}\n\n{wrapped}\n\n{menu}\n")
     assert page.text == "\n\n".join(body)
+
+
+def test_it_keeps_a_short_last_sentence_and_a_one_line_lead():
+    lead = "Talks between the two governments resumed on Monday."
+    last = "The next round is due in March."
+    dump = f"{w3m_menu()}\n\n{lead}\n\n" + "\n\n".join(BODY) + f"\n\n{last}\n\n"
+    dump += f"Share this article\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text == "\n\n".join([lead, *BODY, last])
+
+
+def test_it_keeps_a_paragraph_that_closes_on_an_agency_sign_off():
+    signed = f"{BODY[1]} Reuters"
+    dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{signed}\n\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text == f"{BODY[0]}\n\n{signed}"
+
+
+def test_it_keeps_the_last_items_of_a_list_numbered_past_nine():
+    # w3m right-aligns the numbers: " 9." and "10." start one column apart.
+    items = [
+        f"Point number {n} of the plan, which the ministers agreed on, is set out here in a sentence."
+        for n in range(1, 11)
+    ]
+    listing = "\n".join(f"{n:>2}. {item}" for n, item in enumerate(items, 1))
+    dump = f"{w3m_menu()}\n\n{listing}\n\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text.split("\n\n") == items
+
+
+def test_it_rejoins_the_wrapped_article_of_a_page_made_mostly_of_menus():
+    # Few lines of this lynx dump reach its wrap width: it is wrapped all the same.
+    menu = "\n".join(f"     * {item} {n}" for n in range(30) for item in MENU_ITEMS)
+    wrapped = "\n\n".join("\n".join(lynx_wrap(paragraph)) for paragraph in BODY)
+    page = clean_page_dump(f"{menu}\n\n{wrapped}\n\n{menu}\n")
+    assert page.style == "wrapped"
+    assert page.text == "\n\n".join(BODY)
+
+
+def test_it_finds_the_article_of_a_japanese_page():
+    # No spaces and no stop list: each character weighs like a short word.
+    body = [
+        "大臣は月曜日、安全保障協力に関する協議のため首都に到着したと当局者が明らかにした。",
+        "両政府は来月再び会合を開くことで合意したと、会談後に発表された声明は伝えている。",
+    ]
+    menu = "\n".join(
+        f"  • {item}" for item in ["ホーム", "国際", "政治", "経済", "スポーツ"]
+    )
+    dump = f"{menu}\n\n大臣が首都を訪問\n\n" + "\n\n".join(body) + f"\n\n{menu}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(body)
+
+
+def test_it_drops_teasers_whose_headline_is_glued_to_their_summary():
+    teasers = "\n".join(
+        f"Storm Number {n} Hits The Coast Again"
+        f"Heavy rain fell across the region overnight and the authorities asked residents to stay at home until the water has gone down, number {n}."
+        for n in range(6)
+    )
+    dump = "\n\n".join(BODY) + f"\n\nMore news\n\n{teasers}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_keeps_a_lead_paragraph_set_at_another_indent_than_the_body():
+    lead = "The minister's visit, the first in a decade, ended with a promise to meet again soon, officials said."
+    body = "\n\n".join(f"    {paragraph}" for paragraph in BODY)
+    dump = f"{w3m_menu()}\n\n{lead}\n{body}\n\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text == "\n\n".join([lead, *BODY])

@@ -5,13 +5,15 @@ It reads structure rather than words. The dump is cut into blocks: one per line,
 that lines the renderer wrapped are joined again. A line was wrapped when the next one
 keeps its text column and the next line's first word would not have fitted within the
 dump's wrap width; an image's name or marker between two lines keeps them apart. Each
-block is scored as prose by its length, its closing punctuation and its share of
-function words in the page's language; the stop lists come from jusText, so about 100
-languages are covered. Then the shapes of boilerplate are marked:
+block is scored as prose by its length, its closing punctuation (or a sign-off after it)
+and its share of function words in the page's language; the stop lists come from
+jusText, so about 100 languages are covered, and Han and kana characters weigh more than
+letters. Then the shapes of boilerplate are marked:
 - prose printed twice on a page, give or take a counter or a label at one end
   (banners, teasers, gallery captions), costs less than boilerplate but is not prose;
 - a short paragraph with no prose on either side (headline, excerpt, image, next
-  headline: a teaser list) weighs half;
+  headline: a teaser list) weighs half, and a teaser whose title-case headline is glued
+  to its excerpt costs like a repeat;
 - a series of dated headers each followed by prose is a comment thread: not prose;
 - a cookie or consent notice is not prose; a photo credit line ("Name/Agency") makes
   the short blocks above it a caption;
@@ -19,10 +21,12 @@ languages are covered. Then the shapes of boilerplate are marked:
 
 The article is the maximum-sum run of block scores at one text indent. Prose at another
 indent (a quote, a list) costs nothing and adds nothing, and each further block of a gap
-costs more than the last. Inside that run, everything is kept except captions, links,
-repeated lines, labelled inserts ("Read more: …") and link lists under an insert
-heading. Metadata comes from the blocks above the body, and tags from the short
-bulleted list below it. docs/cleaner.md has the method and its measured scores.
+costs more than the last. The run then takes in the prose and the sentence-shaped short
+lines right before and after it (a one-line lead, a short last paragraph). Inside it,
+everything is kept except captions, links, repeated lines, labelled inserts ("Read
+more: …") and link lists under an insert heading. Metadata comes from the blocks above
+the body, and tags from the short bulleted list below it. docs/cleaner.md has the
+method and its measured scores.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from typing import NamedTuple
 
 import justext
 from dateutil import parser as date_parser
@@ -47,7 +52,13 @@ LYNX_NOISE = re.compile(r"\(BUTTON\)|\[[A-Za-z_-]{0,20}\]|^\s*#\S*")
 IMAGE_FILE = re.compile(r"(?<!\S)\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?(?!\S)", re.I)
 # Consent and cookie notices: the word is the same in most languages.
 CONSENT = re.compile(r"\bcookies?\b|\bcookie-|\bGDPR\b|\bDSGVO\b", re.I)
-SENTENCE_END = re.compile(r"[.!?…»\"”’')\]:;。]$")
+SENTENCE_END = re.compile(r"[.!?…»\"”’')\]:;。！？」』]$")
+SHORT_SENTENCE_END = re.compile(r"[.!?…»\"”’。！？」』]$")
+# Han, kana: scripts written without spaces.
+IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A paragraph may close on a sign-off after its last sentence: an agency or a site name.
+# (Not after an ellipsis: "… Read more" closes a cut teaser.)
+SIGN_OFF = re.compile(r"(?<![.…])[.!?][\"”»]?\s+[\w.&-]{2,20}$")
 LABEL_PREFIX = re.compile(r"^[\w’'-]+(?:\s[\w’'-]+){0,2}\s?:\s+\S")
 CREDIT_SUFFIX = re.compile(r"\([\w .,&'-]{2,40}\)\.?$")
 URL = re.compile(r"https?://\S+|\bt\.me/\S+|www\.\S+")
@@ -56,10 +67,15 @@ SOURCE_CREDIT = re.compile(
     r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I
 )
 ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+NUMERAL = re.compile(r"^\s*\d{1,3}(?=[.)]\s)")
 LIST_NUMBER = re.compile(r"^\s*(\d{1,3})(?:[.)]\s|\s+\S)")
 # w3m prints an image's alt text or file stem in brackets, alone on its line.
 ALT_TEXT_LINE = re.compile(r"^\[[^\]\s]{1,80}\]$")
 PHOTO_CREDIT = re.compile(r"^[A-Z][\w.&' -]{1,40}(?:/[A-Z][\w.&' -]{1,40}){1,3}$")
+MIN_HEADLINE_CHARS, MAX_HEADLINE_CHARS = 15, 160
+# Where a headline runs into the text after it: a capitalised word's lower-case letters
+# or a closing mark, then a capitalised word, with no space between.
+GLUE = re.compile(r"(?:(?<=[A-Z])[a-z]{3,}|[’'\")?!])(?=[A-Z][a-z])")
 CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
@@ -74,6 +90,10 @@ INSERT_HEADING = re.compile(
     re.I,
 )
 MIN_PROSE_CHARS = 70
+# A line shorter than prose but shaped like a sentence has at least this many words.
+MIN_SENTENCE_WORDS = 5
+# A Han or kana character weighs this many Latin letters.
+CJK_WEIGHT = 3
 LONG_PROSE_CHARS = 200
 SHORT_BLOCK_CHARS = 120
 MAX_DUMP_CHARS = 5_000_000
@@ -100,6 +120,10 @@ MIN_COMMENTS = 3
 COMMENT_SPACING = 20
 # A renderer that caps line length (w3m near 1,020) wraps only lines this long.
 LINE_CAP_MIN = 400
+# A dump is hard-wrapped when enough of its lines reach its longest line's width; its
+# wrap width is this quantile of the lengths of its long lines.
+MIN_WALL_LINES = 5
+WALL_QUANTILE = 0.85
 
 
 @dataclass
@@ -138,6 +162,7 @@ class Block:
     counted: bool = False
     in_list: bool = False
     echo: bool = False
+    sentence: bool = False
 
 
 def clean_page_dump(dump: str) -> CleanedPage:
@@ -156,10 +181,11 @@ def clean_page_dump(dump: str) -> CleanedPage:
             warnings=["no article prose found: the page looks like menus and links"],
         )
     start, end = body_range
+    mark_head_captions(blocks[max(0, start - 15) : start], blocks[start].indent)
+    start, end = extend_by_sentences(blocks, start, end)
     body = article_blocks(blocks[start : end + 1])
     page = CleanedPage(text="\n\n".join(block.text for block in body), style=style)
     head = blocks[max(0, start - 15) : start]
-    mark_head_captions(head, blocks[start].indent)
     region = blocks[start : end + 1]
     page.captions = [block.text for block in [*head, *region] if block.caption]
     read_head_metadata(page, blocks[:start])
@@ -180,11 +206,11 @@ def rendering_style(lines: list[str]) -> str:
     widths = sorted(len(line.rstrip()) for line in text_lines)
     longest = widths[-1]
     indented = sum(1 for line in text_lines if line.startswith("   ")) / len(text_lines)
-    near_limit = sum(1 for width in widths if width >= 0.85 * longest) / len(widths)
+    near_limit = sum(1 for width in widths if width >= 0.85 * longest)
+    # A page of menus has few lines long enough to reach the wall, but has some.
+    reach_wall = near_limit > 0.08 * len(widths) or near_limit >= MIN_WALL_LINES
     return (
-        "wrapped"
-        if longest <= 140 and indented > 0.5 and near_limit > 0.08
-        else "unwrapped"
+        "wrapped" if longest <= 140 and indented > 0.5 and reach_wall else "unwrapped"
     )
 
 
@@ -195,7 +221,9 @@ def wrap_width(lines: list[str], style: str) -> int:
     if not lengths:
         return 0
     if style == "wrapped":
-        return lengths[int(0.95 * (len(lengths) - 1))]
+        # Measured on the long lines only: on a page of menus few lines reach it.
+        long_lines = [length for length in lengths if length >= 0.6 * lengths[-1]]
+        return long_lines[int(WALL_QUANTILE * (len(long_lines) - 1))]
     return lengths[-1] if lengths[-1] >= LINE_CAP_MIN else len(max(lines, key=len)) + 1
 
 
@@ -218,6 +246,10 @@ def read_blocks(lines: list[str], width: int) -> list[Block]:
             continue
         indent = len(line) - len(line.lstrip())
         bullet = BULLET.match(line)
+        if numeral := NUMERAL.match(line):
+            # Renderers right-align item numbers (" 9.", "10."): the column of the
+            # number's last digit is the list's indent.
+            indent = numeral.end() - 1
         text = clean_line(BULLET.sub("", line))
         wrapped = (
             previous
@@ -246,9 +278,11 @@ def score_blocks(blocks: list[Block], *, unwrapped: bool) -> None:
     stoplist = page_stoplist(blocks)
     for block in blocks:
         block.prose, block.score = prose_score(block, stoplist, unwrapped=unwrapped)
+        block.sentence = not block.prose and sentence_shaped(block, stoplist)
     mark_credited_captions(blocks)
     mark_consent_notices(blocks)
     mark_repeated_prose(blocks)
+    mark_glued_teasers(blocks)
     mark_comment_threads(blocks)
     mark_counted_lists(blocks)
     discount_isolated_prose(blocks)
@@ -285,22 +319,43 @@ def page_stoplist(blocks: list[Block]) -> frozenset[str]:
     return lists[max(range(len(lists)), key=hits.__getitem__)]
 
 
+class Wording(NamedTuple):
+    size: float  # length in characters, a Han or kana character weighing more
+    words: int
+    stop_density: float  # the share of function words, numbers left out
+
+
+def wording(text: str, stoplist: frozenset[str]) -> Wording:
+    words = re.findall(r"\w+", text.lower())
+    # Numbers (scores, prices, dates) are neither function words nor content words.
+    wordy = [word for word in words if not word.isdigit()] or words
+    stop_density = (
+        sum(word in stoplist for word in wordy) / len(wordy)
+        if stoplist and words
+        else 0.3
+    )
+    size, count = len(text), len(words)
+    if IDEOGRAPHIC.search(text) and (ideographic := len(IDEOGRAPHIC.findall(text))):
+        # Chinese and Japanese write no spaces and carry a word in two or three
+        # characters, and no stop list holds them.
+        size += (CJK_WEIGHT - 1) * ideographic
+        count += ideographic // 2
+        if ideographic >= 0.5 * len(text):
+            stop_density = 0.3
+    return Wording(size, count, stop_density)
+
+
 def prose_score(
     block: Block, stoplist: frozenset[str], *, unwrapped: bool
 ) -> tuple[bool, float]:
-    words = re.findall(r"\w+", block.text.lower())
-    if not words:
+    if not re.search(r"\w", block.text):
         return False, -1.0
-    stop_density = (
-        sum(word in stoplist for word in words) / len(words) if stoplist else 0.3
-    )
-    ends_sentence = bool(SENTENCE_END.search(block.text))
-    long_enough = len(block.text) >= MIN_PROSE_CHARS and len(words) >= 10
+    size, words, stop_density = wording(block.text, stoplist)
+    ends_sentence = bool(SENTENCE_END.search(block.text) or SIGN_OFF.search(block.text))
+    long_enough = size >= MIN_PROSE_CHARS and words >= 10
     # In an unwrapped dump a <br> may cut a sentence: a long line rich in function words
     # is prose all the same. (Wrapped paragraphs are rejoined, so they keep their end.)
-    unpunctuated_prose = (
-        unwrapped and len(block.text) >= LONG_PROSE_CHARS and stop_density >= 0.3
-    )
+    unpunctuated_prose = unwrapped and size >= LONG_PROSE_CHARS and stop_density >= 0.3
     prose = (
         long_enough
         and (ends_sentence or unpunctuated_prose)
@@ -308,8 +363,21 @@ def prose_score(
         and not URL.search(block.text[:40])
     )
     if prose:
-        return True, float(len(block.text))
+        return True, float(size)
     return False, -boilerplate_cost(block)
+
+
+def sentence_shaped(block: Block, stoplist: frozenset[str]) -> bool:
+    """Too short for prose, but a sentence: an article's last line, a one-line
+    paragraph, a blogger's aside."""
+    if block.bullet or not SHORT_SENTENCE_END.search(block.text):
+        return False
+    _, words, stop_density = wording(block.text, stoplist)
+    return (
+        words >= MIN_SENTENCE_WORDS
+        and stop_density >= 0.15
+        and not URL.search(block.text)
+    )
 
 
 def boilerplate_cost(block: Block) -> float:
@@ -388,6 +456,26 @@ def mark_repeated_prose(blocks: list[Block]) -> None:
         block.echo = block.prose
         block.prose, block.repeated = False, True
         block.score = -gap_cost(block)
+
+
+def glued_headline(text: str) -> bool:
+    """'Storm Hits CoastHeavy rain fell…': a teaser's headline run into its excerpt, the
+    headline in title case and no space where the two elements met."""
+    glue = GLUE.search(text, 0, MAX_HEADLINE_CHARS)
+    if glue is None or glue.end() < MIN_HEADLINE_CHARS:
+        return False
+    words = text[: glue.end()].split()
+    capitalised = sum(word[0].isupper() or word[0].isdigit() for word in words)
+    return len(words) >= 3 and capitalised >= 0.8 * len(words)
+
+
+def mark_glued_teasers(blocks: list[Block]) -> None:
+    """Teasers whose headline is glued to the excerpt read as prose: they cost like
+    repeated prose instead."""
+    for block in blocks:
+        if block.prose and glued_headline(block.text):
+            block.prose, block.repeated = False, True
+            block.score = -gap_cost(block)
 
 
 def is_stamp(block: Block) -> bool:
@@ -488,6 +576,27 @@ def densest_prose_run(blocks: list[Block]) -> tuple[int, int] | None:
         if found[0] > best[0]:
             best = found
     return best[1]
+
+
+def extend_by_sentences(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
+    """Widen the article's run over the prose and the sentence-shaped lines right before
+    and after it: a short last paragraph, a one-line lead, a lead set at another indent
+    (a sentence at another indent is not taken: it is a caption or a teaser as often)."""
+    indent = blocks[start].indent
+
+    def belongs(block: Block) -> bool:
+        return (
+            (block.prose or (block.sentence and block.indent == indent))
+            and not (block.caption or block.repeated or block.in_list)
+            and not INSERT_HEADING.match(block.text)
+            and not is_insert(block)
+        )
+
+    while end + 1 < len(blocks) and belongs(blocks[end + 1]):
+        end += 1
+    while start > 0 and belongs(blocks[start - 1]):
+        start -= 1
+    return start, end
 
 
 def prose_indents(blocks: list[Block]) -> list[int]:
