@@ -24,23 +24,26 @@ MEMORY_GROWTH = 1.25  # peak RSS at the biggest export over the smallest
 
 # Why a target is missed, as measured while working on it (shown for missed ones).
 WHY_MISSED = {
-    "import": "Building the full-text search vector (`to_tsvector`, a stored generated "
-    "column) is about 95% of the INSERT: 1,380 ms for 3,000 articles with it, 44 ms "
-    "without (psql). The raw COPY goes to a plain table without it. Deferring the vector "
-    "to a background pass would leave new documents unsearchable for a while.",
+    "import": "The stored full-text search vector (`to_tsvector` over title and text, a "
+    "generated column, and its GIN index) is about 95% of the INSERT: 5.8 s for 20,000 "
+    "articles with it, 0.2 s without (psql, the same rows); computing the vectors is "
+    "about 3 s of that, storing and indexing them the rest. The raw COPY goes to a plain "
+    "table without it. Deferring the vector to a background pass would leave new "
+    "documents unsearchable for a while.",
     "export rate": "Each span line is a JSON object built in Python from the document, "
     "the annotator and the span; the baseline is PostgreSQL's own text output. Across "
-    "full runs on this shared machine the ratio was 0.29 to 0.38.",
-    "per-document views p95": "The annotation page and the htmx actions that redraw the "
-    "text of a 500-span document spend about two thirds of their time in Python: "
-    "building 500 span objects, cutting the text at every span edge into nested marks, "
-    "and the template; SQL is 10-20%. The time and the query count do not grow with "
-    "the corpus (compare the two sizes), only with the spans of the document itself.",
-    "load test actions/s": "Each annotator action costs about 22 ms of gunicorn CPU and "
-    "6 ms of PostgreSQL, against about 1 ms for the trivial view, on two cores (see "
-    "the CPU lines below). 0.3 needs about 8 ms per action: fewer queries per "
-    "request (10-23 now; the session and user lookups, labels loaded twice on a change, "
-    "the version read back after its update).",
+    "full runs on this shared machine the ratio was 0.25 to 0.38 with the standard "
+    "library's JSON encoder; it is orjson now.",
+    "per-document views p95": "The views of a 500-span document spend most of their "
+    "time in Python: the nested marks, the span rows, the template. The time and the "
+    "query count do not grow with the corpus (compare the two sizes), only with the "
+    "spans of the document itself.",
+    "load test actions/s": "An annotator action costs about 14 ms of gunicorn CPU and "
+    "4 ms of PostgreSQL, against about 0.5 ms for the trivial view, which reads no "
+    "session, user or table; the load client shares the same two cores (see the CPU "
+    "lines below). 0.3 would need a whole action, database included, in about 3 ms of "
+    "CPU, less than a Django view making its 8-16 queries (session, user, project and "
+    "role, assignment, the change, its undo record, the version, the redraw) costs.",
 }
 
 

@@ -6,7 +6,6 @@ split of it) and yields one dict per line, streamed from a server-side cursor.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -131,13 +131,21 @@ def export_lines(
     )
 
 
+def json_line(line: dict[str, Any]) -> bytes:
+    """One JSONL line, newline included. orjson rather than the standard library's
+    encoder, which took a third of a big export's time."""
+    return orjson.dumps(
+        line, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+    )
+
+
 def write_jsonl(
     lines: Iterable[dict[str, Any]], out: TextIO, on_progress: Progress | None = None
 ) -> int:
     """Write one JSON object a line; returns how many."""
     count = 0
     for line in lines:
-        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        out.write(json_line(line).decode())
         count += 1
         if on_progress and count % PROGRESS_EVERY == 0:
             on_progress(count)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from annotate.exports.selection import document_rows, grouped
+from annotate.exports.selection import any_of, document_rows, grouped
 from annotate.models import (
     Assignment,
     Document,
@@ -117,7 +117,7 @@ def project_header(project: Project) -> dict[str, Any]:
 def _assignments_of(document_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Every assignment of the documents, items included: four queries in all."""
     assignments = list(
-        Assignment.objects.filter(document_id__in=document_ids)
+        Assignment.objects.filter(document_id__in=any_of(document_ids))
         .order_by("document_id", "-is_gold", "annotator__username")
         .values(
             "id",
@@ -134,7 +134,7 @@ def _assignments_of(document_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     )
     pks = [a["id"] for a in assignments]
     spans = grouped(
-        Span.objects.filter(assignment_id__in=pks)
+        Span.objects.filter(assignment_id__in=any_of(pks))
         .order_by("assignment_id", "start", "-end", "label__name")
         .values_list(
             "assignment_id",
@@ -147,7 +147,7 @@ def _assignments_of(document_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         )
     )
     stances = grouped(
-        Stance.objects.filter(assignment_id__in=pks)
+        Stance.objects.filter(assignment_id__in=any_of(pks))
         .order_by("assignment_id", "target__name")
         .values_list(
             "assignment_id",
@@ -160,7 +160,7 @@ def _assignments_of(document_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         )
     )
     ratings = grouped(
-        Rating.objects.filter(assignment_id__in=pks)
+        Rating.objects.filter(assignment_id__in=any_of(pks))
         .order_by("assignment_id", "role", "source__name")
         .values_list(
             "assignment_id",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotate.exports.selection import Item, annotated_documents, grouped
+from annotate.exports.selection import Item, annotated_documents, any_of, grouped
 from annotate.models import Document, Project, Rating, Stance
 
 
@@ -20,7 +20,7 @@ def _evidence(start: int | None, end: int | None, text: str) -> dict[str, Any] |
 
 def _fetch_stances(assignment_ids: list[int]) -> dict[int, list[Item]]:
     return grouped(
-        Stance.objects.filter(assignment_id__in=assignment_ids)
+        Stance.objects.filter(assignment_id__in=any_of(assignment_ids))
         .order_by()
         .values_list(
             "assignment_id",
@@ -64,7 +64,7 @@ def stance_lines(
 
 def _fetch_ratings(assignment_ids: list[int]) -> dict[int, list[Item]]:
     return grouped(
-        Rating.objects.filter(assignment_id__in=assignment_ids)
+        Rating.objects.filter(assignment_id__in=any_of(assignment_ids))
         .order_by()
         .values_list(
             "assignment_id",

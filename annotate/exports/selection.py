@@ -14,6 +14,7 @@ from itertools import batched
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from annotate.models import Assignment, Document, Project
 
@@ -77,6 +78,13 @@ def choose_selection(project: Project, requested: str | None) -> tuple[str, str]
     )
 
 
+def any_of(ids: list[int]) -> RawSQL:
+    """`ids` as one array parameter, for `field__in=`. A chunk's thousands of ids as
+    thousands of parameters cost Django and psycopg more to build and parse than the
+    query costs PostgreSQL (a fifth of a whole export's time)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+
+
 def document_rows(
     documents: QuerySet[Document], fields: Iterable[str], chunk_size: int = CHUNK_SIZE
 ) -> Iterator[tuple[dict[str, Any], ...]]:
@@ -87,7 +95,7 @@ def document_rows(
 
 def versions_of(document_ids: list[int], selection: str) -> dict[int, list[Version]]:
     """The versions each document is exported in, by document id (one query)."""
-    assignments = Assignment.objects.filter(document_id__in=document_ids)
+    assignments = Assignment.objects.filter(document_id__in=any_of(document_ids))
     if selection == GOLD:
         assignments = assignments.filter(is_gold=True)
     else:

@@ -16,6 +16,7 @@ from annotate.exports.selection import (
     Item,
     Version,
     annotated_documents,
+    any_of,
     grouped,
 )
 from annotate.models import Document, Label, Project, Span
@@ -28,7 +29,7 @@ BIO_TOKEN = re.compile(r"\w+|[^\w\s]")
 def _fetch_spans(project_labels: dict[int, str]):
     def fetch(assignment_ids: list[int]) -> dict[int, list[Item]]:
         rows = (
-            Span.objects.filter(assignment_id__in=assignment_ids)
+            Span.objects.filter(assignment_id__in=any_of(assignment_ids))
             .order_by()
             .values_list(
                 "assignment_id", "start", "end", "label_id", "text", "entity_id"

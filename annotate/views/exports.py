@@ -4,7 +4,6 @@ the reviewer role."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -26,6 +25,7 @@ from annotate.exports import (
     ExportError,
     ExportOptions,
     finish_run,
+    json_line,
     planned_parts,
 )
 from annotate.exports.selection import SELECTIONS, ExportReport
@@ -179,7 +179,7 @@ def _encoded(
     count, status = 0, ExportRun.Status.FAILED
     try:
         for line in lines:
-            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+            yield json_line(line)
             count += 1
         status = ExportRun.Status.DONE
     finally:
