@@ -4,6 +4,9 @@ target, the others out of band), plus the flash line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,6 +44,8 @@ from annotate.suggestions import suggestions_for
 TEMPLATE = "annotate/annotate.html"
 TEXT_FRAGMENTS = ("doc-text", "span-list")
 EVERY_FRAGMENT = ("doc-text", "span-list", "stance-panel", "source-panel")
+# What undoing a change redraws: a stance or a rating its panel, anything else the text.
+UNDONE_FRAGMENTS = {"stance": ("stance-panel",), "rating": ("source-panel",)}
 STALE_NOTICE = "Another tab changed this document too; the screen now shows both."
 
 
@@ -176,14 +181,16 @@ def span_link(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpRes
 
 @require_POST
 def undo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Undo the assignment's last change, whatever it was: every panel may change."""
+    """Undo the assignment's last change, whatever it was; the panel it was made in
+    is redrawn."""
     access, assignment = _own_assignment(request, slug, pk)
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
         return _refused(request, form)
     return _apply(
         request, access, assignment, form, labelling.undo_last_change,
-        fragments=EVERY_FRAGMENT, event="changeUndone",
+        fragments=lambda undone: UNDONE_FRAGMENTS.get(undone, TEXT_FRAGMENTS),
+        event="changeUndone",
         assignment=assignment, seen_version=form.shown_version,
     )  # fmt: skip
 
@@ -296,19 +303,22 @@ def _apply(
     action,
     /,
     *,
-    fragments: tuple[str, ...] = TEXT_FRAGMENTS,
+    fragments: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = TEXT_FRAGMENTS,
     event: str = "spansChanged",
     **arguments,
 ) -> HttpResponse:
     """Run a labelling action and answer with the fragments it changed. A reviewed
     assignment refuses with a 409 in the flash line; a conflicting change from an
-    out-of-date tab with a 409 and the fresh fragments."""
+    out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
+    of the action's result (undo: known once the change is undone)."""
     stored_version = assignment.version
     try:
-        action(**arguments)
+        result = action(**arguments)
     except labelling.LockedAssignment as error:
         return _message(request, str(error), status=409)
     except labelling.Conflict as error:
+        if callable(fragments):
+            fragments = EVERY_FRAGMENT
         return _respond(
             request,
             access,
@@ -318,6 +328,8 @@ def _apply(
             message=str(error),
             status=409,
         )
+    if callable(fragments):
+        fragments = fragments(result)
     stale = form.shown_version not in (None, stored_version)
     notice = STALE_NOTICE if stale else ""
     return _respond(
@@ -356,7 +368,8 @@ def _respond(
     ]
     flash = {"message": message, "level": level, "oob": True}
     body.append(render_to_string("annotate/_flash.html", flash, request))
-    response = HttpResponse("".join(body), status=status)
+    # The first fragment replaces the request's target, whichever panel sent it.
+    response = retarget(HttpResponse("".join(body), status=status), f"#{fragments[0]}")
     trigger_client_event(response, event, {"version": assignment.version})
     return trigger_client_event(
         response, "versionChanged", {"version": assignment.version}

@@ -52,6 +52,24 @@ def test_it_deletes_a_span_by_key_and_undoes_it(live_server, log_in, page, assig
     ]
 
 
+def test_it_undoes_a_stance_by_key_and_leaves_the_text_alone(
+    live_server, log_in, page, assignment
+):
+    log_in(page, "ann", "pw-ann")
+    open_screen(page, live_server, assignment)
+    label_text(page, "Assimi Goita", "p")
+    expect(page.locator("#span-list .span-row")).to_have_count(1)
+    page.click("#stance-panel >> text=against")
+    expect(page.locator("#stance-panel .chosen")).to_have_count(1)
+    page.locator("#doc-text").click()
+    page.keyboard.press("u")
+    expect(page.locator("#stance-panel .chosen")).to_have_count(0)
+    # The text and the span list are where they were, the span still drawn.
+    expect(page.locator("#doc-text mark.span")).to_have_count(1)
+    expect(page.locator("#span-list .span-row")).to_have_count(1)
+    assert not assignment.stances.exists()
+
+
 def test_it_keeps_the_work_of_two_tabs(live_server, log_in, browser, assignment):
     context = browser.new_context()
     first = log_in(context.new_page(), "ann", "pw-ann")

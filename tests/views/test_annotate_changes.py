@@ -136,7 +136,10 @@ def test_it_undoes_a_stance_back_to_the_one_before_with_its_note(
     # Another label keeps the note given before.
     assert (stance.label, stance.note) == (against, "Praises the visit.")
     response = undo(annotator_client, assignment)
-    assert 'id="stance-panel" hx-swap-oob="true"' in response.content.decode()
+    # Only the stance panel is redrawn, in place of whatever sent the undo.
+    assert response.headers["HX-Retarget"] == "#stance-panel"
+    assert 'id="stance-panel"' in response.content.decode()
+    assert 'id="doc-text"' not in response.content.decode()
     stance.refresh_from_db()
     assert (stance.label, stance.note) == (favor, "Praises the visit.")
     undo(annotator_client, assignment)
@@ -152,7 +155,8 @@ def test_it_undoes_a_rating(annotator_client, project, assignment):
     annotator_client.post(url("rating-set", assignment), data, headers=HTMX)
     assert Rating.objects.exists()
     response = undo(annotator_client, assignment)
-    assert 'id="source-panel" hx-swap-oob="true"' in response.content.decode()
+    assert response.headers["HX-Retarget"] == "#source-panel"
+    assert 'id="source-panel"' in response.content.decode()
     assert not Rating.objects.exists()
 
 
