@@ -6,6 +6,10 @@ pressing next at once each get a different document without waiting on one anoth
 and the slot count lives on the document row itself: a row locked and re-checked
 after another transaction's commit sees that transaction's count, so no document
 ever gets more than `overlap` annotators.
+
+Documents are handed out in id order from where the annotator left off (after the
+highest document they hold), so `next` does not walk past everything they have done;
+a document freed behind them (a peer's skip) comes once nothing is left ahead.
 """
 
 from __future__ import annotations
@@ -31,21 +35,38 @@ def next_assignment(*, project: Project, user) -> Assignment | None:
         theirs = Assignment.objects.filter(
             document=OuterRef("pk"), annotator=user, is_gold=False
         )
-        document = (
+        free = (
             Document.objects.for_project(project)
             .filter(assignment_count__lt=project.overlap)
             .exclude(Exists(theirs))
             .order_by("id")
             .select_for_update(skip_locked=True, of=("self",))
             .only("id")
-            .first()
         )
+        left_off = _left_off(project, user)
+        document = free.filter(id__gt=left_off).first()
+        if document is None and left_off:
+            document = free.first()
         if document is None:
             return None
         Document.objects.filter(pk=document.pk).update(
             assignment_count=F("assignment_count") + 1
         )
         return Assignment.objects.create(document=document, annotator=user)
+
+
+def _left_off(project: Project, user) -> int:
+    """The highest document of the project the user holds, or 0: one step down the
+    assignment_annotator_document index."""
+    held = (
+        Assignment.objects.filter(
+            annotator=user, is_gold=False, document__project=project
+        )
+        .order_by("-document_id")
+        .values_list("document_id", flat=True)
+        .first()
+    )
+    return held or 0
 
 
 def release(assignment: Assignment) -> None:

@@ -62,3 +62,34 @@ def test_it_does_not_count_imported_annotations_as_taken_slots(project, annotato
     )
     Assignment.objects.create(document=document, annotator=robot, status="submitted")
     assert next_assignment(project=project, user=annotator).document == document
+
+
+@pytest.mark.django_db
+def test_it_goes_on_from_where_the_annotator_left_off_then_back_for_freed_ones(
+    project,
+):
+    from annotate.queue import release
+
+    project.overlap = 1
+    project.save()
+    first, second, third = (
+        make_document(project, title=title, text=f"{title} text.")
+        for title in ("First", "Second", "Third")
+    )
+    annotator = member(project, "ann", "annotator")
+    peer = member(project, "peer", "annotator")
+
+    def press_next(user):
+        assignment = next_assignment(project=project, user=user)
+        if assignment is not None and user == annotator:
+            assignment.submit()
+        return assignment and assignment.document
+
+    held_by_peer = next_assignment(project=project, user=peer)
+    assert held_by_peer.document == first
+    assert press_next(annotator) == second
+    release(held_by_peer)  # the peer skips: the first document is free again
+    # Ahead of the annotator first, then back for the one freed behind them.
+    assert press_next(annotator) == third
+    assert press_next(annotator) == first
+    assert press_next(annotator) is None

@@ -89,6 +89,12 @@ class Assignment(models.Model):
             models.Index(
                 fields=["document", "status"], name="assignment_document_status"
             ),
+            # Where an annotator left off in a project (annotate.queue).
+            models.Index(
+                fields=["annotator", "document"],
+                condition=Q(is_gold=False),
+                name="assignment_annotator_document",
+            ),
         ]
 
     def __str__(self) -> str:
