@@ -38,8 +38,8 @@ WHY_MISSED = {
     "time in Python: the nested marks, the span rows, the template. The time and the "
     "query count do not grow with the corpus (compare the two sizes), only with the "
     "spans of the document itself.",
-    "load test actions/s": "An annotator action costs about 12 ms of gunicorn CPU and "
-    "4 ms of PostgreSQL, against about 0.5 ms for the trivial view, which reads no "
+    "load test actions/s": "An annotator action costs 12-15 ms of gunicorn CPU and "
+    "4-5 ms of PostgreSQL, against about 0.5 ms for the trivial view, which reads no "
     "session, user or table; the load client shares the same two cores (see the CPU "
     "lines below). 0.3 would need a whole action, database included, in about 3 ms of "
     "CPU, less than a Django view making its 8-16 queries (session, user, project and "
