@@ -87,7 +87,6 @@ from django.contrib.auth import (  # noqa: E402
     BACKEND_SESSION_KEY,
     HASH_SESSION_KEY,
     SESSION_KEY,
-    get_user_model,
 )
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -99,7 +98,6 @@ from annotate.models import (  # noqa: E402
     Document,
     ExportRun,
     Label,
-    Membership,
     Project,
     Rating,
     Source,
@@ -108,6 +106,7 @@ from annotate.models import (  # noqa: E402
     StanceTarget,
 )
 from bench.corpus import OUTLETS, articles  # noqa: E402
+from bench.scaled import member  # noqa: E402
 
 SLUG = "bench-load"
 DOCUMENTS = 5_000  # 50 annotators submit ~10 a second at most: never runs dry in 60 s
@@ -242,15 +241,6 @@ def insert_documents(project: Project, count: int, seed: int) -> None:
 
 def publisher_named(name: str) -> Source:
     return Source.objects.named(name) or Source.objects.create(name=name)
-
-
-def member(project: Project, username: str, role: str):
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:  # no password hashing: nobody logs in with it
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    Membership.objects.create(user=user, project=project, role=role)
-    return user
 
 
 def session_for(user) -> str:

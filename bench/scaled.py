@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from annotate.models import Label, Project
+from annotate.models import Label, Membership, Project
 from annotate.review_queue import rescore
 
 ANNOTATORS = 3
@@ -18,11 +18,24 @@ SPAN_PLACES = ((0, 13), (18, 12), (34, 6), (52, 7))
 SENTENCES = 42
 
 
+def member(project: Project, username: str, role: str):
+    """A user with that role in the project, made if new (no password: the benchmarks
+    log in through sessions they create); again on a rerun, the same."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.update_or_create(
+        user=user, project=project, defaults={"role": role}
+    )
+    return user
+
+
 def scaled_project(documents: int) -> Project:
     """The project of `documents` documents, built unless it exists at that size."""
     slug = f"bench-{documents}"
     project, created = Project.objects.get_or_create_with_labels(slug)
-    if not created and project.documents.count() == documents:
+    if not created and project.document_count == documents:
         return project
     project.documents.all().delete()
     users = [

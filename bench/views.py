@@ -31,7 +31,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -43,13 +42,12 @@ from annotate.models import (  # noqa: E402
     Assignment,
     Document,
     Label,
-    Membership,
     Project,
     Span,
     StanceTarget,
 )
 from bench.corpus import articles  # noqa: E402
-from bench.scaled import SENTENCE, scaled_project  # noqa: E402
+from bench.scaled import SENTENCE, member, scaled_project  # noqa: E402
 
 SPANS_ON_PAGE = 500
 
@@ -74,14 +72,6 @@ class World:
     annotator: object
     newcomer: object  # presses next and gets a new document every time
     reviewer: object
-
-
-def user(name: str, project: Project, role: str):
-    person, _ = get_user_model().objects.get_or_create(username=name)
-    Membership.objects.update_or_create(
-        user=person, project=project, defaults={"role": role}
-    )
-    return person
 
 
 def long_document(project: Project) -> Document:
@@ -124,8 +114,8 @@ def set_up(documents: int) -> World:
         project=project, name="Russian influence in Africa"
     )
     for name in ("bench-annotator-0", "bench-annotator-1", "bench-annotator-2"):
-        user(name, project, "annotator")
-    annotator = user("bench-viewer", project, "annotator")
+        member(project, name, "annotator")
+    annotator = member(project, "bench-viewer", "annotator")
     document = long_document(project)
     assignment = Assignment.objects.create(document=document, annotator=annotator)
     add_spans(assignment, SPANS_ON_PAGE)
@@ -136,8 +126,8 @@ def set_up(documents: int) -> World:
         document=document,
         assignment=assignment,
         annotator=annotator,
-        newcomer=user("bench-newcomer", project, "annotator"),
-        reviewer=user("bench-reviewer", project, "reviewer"),
+        newcomer=member(project, "bench-newcomer", "annotator"),
+        reviewer=member(project, "bench-reviewer", "reviewer"),
     )
 
 
