@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test lint format bench-db bench bench-quick bench-import bench-extract bench-views bench-export bench-load bench-scaleout chromium db-stop
+.PHONY: install run test lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout chromium db-stop
 
 install: $(STAMP)
 
@@ -62,12 +62,21 @@ bench-import: bench-db
 	$(PY) bench/import_speed.py
 
 # Renders the 40 held-out benchmark pages with w3m and lynx first, when they are installed.
-# UPSTREAM=<checkout of scrapinghub/article-extraction-benchmark> adds its 121 other pages.
+# Checkouts add sets (docs/cleaner.md): UPSTREAM=<scrapinghub/article-extraction-benchmark>,
+# WCXB=<Murrough-Foley/web-content-extraction-benchmark>, MOZILLA=<mozilla/readability>,
+# TRAFILATURA=<adbar/trafilatura>.
 bench-extract: install
 	@if command -v w3m >/dev/null && command -v lynx >/dev/null; then \
-	$(PY) bench/render_dumps.py $(if $(UPSTREAM),--upstream $(UPSTREAM)); \
+	$(PY) bench/render_dumps.py $(if $(UPSTREAM),--upstream $(UPSTREAM)) \
+		$(if $(WCXB),--wcxb $(WCXB)) $(if $(MOZILLA),--mozilla $(MOZILLA)) \
+		$(if $(TRAFILATURA),--trafilatura $(TRAFILATURA)); \
 	else echo "w3m and lynx are not installed: scoring the 20 development pages only"; fi
 	$(PY) bench/extract.py
+
+# Retrains the cleaner's block model (annotate/ingest/pagedump/model.json) on the dev,
+# held-out and upstream-tune pages: render them first (bench-extract UPSTREAM=...).
+train-cleaner: install
+	$(PY) bench/train_cleaner.py
 
 # A fresh machine's database has no tables yet; bench/run.py does this itself.
 bench-db: install

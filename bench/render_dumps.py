@@ -1,44 +1,68 @@
-"""Render benchmark pages the cleaner was not shaped on into page text dumps, with the
-exact w3m and lynx commands of the benchmark's README, so bench/extract.py can score the
-cleaner on them.
+"""Render pages the cleaner was not shaped on into page text dumps, with the exact w3m
+and lynx commands of the benchmark's README, so bench/extract.py can score the cleaner.
 
-    python bench/render_dumps.py                      # the 40 shared pages without dumps
-    python bench/render_dumps.py --upstream CHECKOUT  # also upstream's other 121 pages
+    python bench/render_dumps.py                          # the 40 other shared pages
+    python bench/render_dumps.py --upstream CHECKOUT      # + upstream's other 121 pages
+    python bench/render_dumps.py --wcxb CHECKOUT          # + WCXB's 965 article pages
+    python bench/render_dumps.py --mozilla CHECKOUT       # + Mozilla Readability's pages
+    python bench/render_dumps.py --trafilatura CHECKOUT   # + trafilatura's 990 eval pages
 
-The first writes var/bench/dumps/{w3m,lynx}/<id>.txt. With a checkout of
-scrapinghub/article-extraction-benchmark, the pages that are not among the shared 60 go
-to var/bench/upstream/ with their HTML and ground truth; bench/extract.py splits them by
-a hash of the id into upstream-tune and upstream-final (the sealed half for a last check).
+Each set goes to var/bench/<set>/ as html/<id>.html.gz, w3m/<id>.txt, lynx/<id>.txt and
+ground-truth.json ({id: {articleBody, url}}, or {id: {with, without, url}} for snippet
+sets). Renders run on every core. The checkouts, all public (fetch them with git):
+- scrapinghub/article-extraction-benchmark (MIT): the other 121 pages of the shared
+  benchmark; bench/extract.py splits them by a hash of the id into upstream-tune and
+  upstream-final.
+- Murrough-Foley/web-content-extraction-benchmark, "WCXB" (CC-BY-4.0): 2,008
+  human-reviewed pages of 1,613 sites from 2025; its pages typed "article" go to
+  wcxb-dev and wcxb-test by WCXB's own split.
+- mozilla/readability (Apache-2.0): the test pages of Firefox's reader view, real
+  articles from news sites in several languages; the body is Readability's expected
+  output rendered by w3m, so captions count as body there.
+- adbar/trafilatura (Apache-2.0): tests/evaldata.json names, for 990 pages mostly in
+  German, Polish and English, snippets the article must hold ("with") and boilerplate
+  it must not ("without"); bench/extract.py scores these by snippets, not shingles.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from charset_normalizer import from_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSAPP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 BENCH = SHARED / "article-extraction-benchmark"
-HELD_OUT = ROOT / "var" / "bench" / "dumps"
-UPSTREAM = ROOT / "var" / "bench" / "upstream"
+RENDERS = ROOT / "var" / "bench"
+HELD_OUT = RENDERS / "dumps"
+UPSTREAM = RENDERS / "upstream"
+WCXB = {split: RENDERS / f"wcxb-{split}" for split in ("dev", "test")}
+MOZILLA = RENDERS / "mozilla"
+TRAFILATURA = RENDERS / "trafilatura-eval"
 RENDERERS = {
     "w3m": ["w3m", "-dump", "-cols", "10000", "-T", "text/html"]
     + ["-I", "UTF-8", "-O", "UTF-8"],
     "lynx": ["lynx", "-dump", "-nolist", "-width=100", "-assume_charset=utf-8"]
     + ["-display_charset=utf-8", "-force_html"],
 }
+# Mozilla's test pages include unit cases (a few lines of HTML); real pages are larger.
+MIN_MOZILLA_PAGE_BYTES = 20_000
+MIN_MOZILLA_BODY_CHARS = 800
 
 
-def render(html_gz: Path, command: list[str]) -> bytes:
+def render_html(html: bytes, command: list[str]) -> bytes:
     """One page through one renderer. w3m renders nothing from a pipe, so a file it is."""
     with tempfile.NamedTemporaryFile(suffix=".html") as page:
-        page.write(gzip.decompress(html_gz.read_bytes()))
+        page.write(html)
         page.flush()
         result = subprocess.run(
             [*command, page.name],
@@ -55,10 +79,35 @@ def render_pages(html_dir: Path, ids: list[str], out: Path) -> None:
         if shutil.which(command[0]) is None:
             raise SystemExit(f"{command[0]} is not installed: apt-get install {style}")
         (out / style).mkdir(parents=True, exist_ok=True)
-        for page_id in ids:
-            dump = render(html_dir / f"{page_id}.html.gz", command)
-            (out / style / f"{page_id}.txt").write_bytes(dump)
+
+        def render_one(page_id: str, style: str = style, command=command) -> None:
+            html = gzip.decompress((html_dir / f"{page_id}.html.gz").read_bytes())
+            (out / style / f"{page_id}.txt").write_bytes(render_html(html, command))
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(render_one, ids))
     print(f"rendered {len(ids)} pages into {out}/{{w3m,lynx}}")
+
+
+def write_set(out: Path, pages: dict[str, bytes], truth: dict[str, dict]) -> None:
+    """A set's gzipped UTF-8 HTML, its ground truth, and both renderings."""
+    (out / "html").mkdir(parents=True, exist_ok=True)
+    for page_id, html in pages.items():
+        (out / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html))
+    (out / "ground-truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=4), encoding="utf-8"
+    )
+    render_pages(out / "html", sorted(truth), out)
+
+
+def as_utf8(raw: bytes) -> bytes:
+    """The renderers are told the page is UTF-8: re-encode a page that is not."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(raw).best()
+        return str(best).encode("utf-8") if best else raw
+    return raw
 
 
 def shared_ids() -> set[str]:
@@ -72,18 +121,87 @@ def render_held_out() -> None:
 
 
 def render_upstream(checkout: Path) -> None:
-    """Copy upstream's pages beyond the shared 60, with their ground truth, and render."""
+    """Upstream's pages beyond the shared 60, with their ground truth."""
     truth = json.loads((checkout / "ground-truth.json").read_text(encoding="utf-8"))
     ids = sorted(set(truth) - shared_ids())
-    (UPSTREAM / "html").mkdir(parents=True, exist_ok=True)
-    for page_id in ids:
-        name = f"{page_id}.html.gz"
-        shutil.copyfile(checkout / "html" / name, UPSTREAM / "html" / name)
-    subset = {page_id: truth[page_id] for page_id in ids}
-    (UPSTREAM / "ground-truth.json").write_text(
-        json.dumps(subset, ensure_ascii=False, indent=4), encoding="utf-8"
+    pages = {
+        page_id: gzip.decompress(
+            (checkout / "html" / f"{page_id}.html.gz").read_bytes()
+        )
+        for page_id in ids
+    }
+    write_set(UPSTREAM, pages, {page_id: truth[page_id] for page_id in ids})
+
+
+def render_wcxb(checkout: Path) -> None:
+    """WCXB's article pages, by its own dev/test split, with their ground truth."""
+    files = json.loads((checkout / "metadata.json").read_text(encoding="utf-8"))
+    for split, out in WCXB.items():
+        pages, truth = {}, {}
+        for page_id, page in sorted(files["files"].items()):
+            if page["split"] != split or page["page_type"] != "article":
+                continue
+            record = json.loads(
+                (checkout / split / "ground-truth" / f"{page_id}.json").read_text(
+                    encoding="utf-8"
+                )
+            )
+            # A few records carry no main_content: nothing to score them against.
+            if not record["ground_truth"].get("main_content"):
+                continue
+            truth[page_id] = {
+                "articleBody": record["ground_truth"]["main_content"],
+                "url": record.get("url", ""),
+            }
+            html_gz = checkout / split / "html" / f"{page_id}.html.gz"
+            pages[page_id] = gzip.decompress(html_gz.read_bytes())
+        write_set(out, pages, truth)
+
+
+def render_mozilla(checkout: Path) -> None:
+    """Readability's real test pages; the body is its expected output as w3m prints it,
+    one paragraph a line."""
+    pages, truth = {}, {}
+    for folder in sorted((checkout / "test" / "test-pages").iterdir()):
+        source, expected = folder / "source.html", folder / "expected.html"
+        if not (source.exists() and expected.exists()):
+            continue
+        if source.stat().st_size < MIN_MOZILLA_PAGE_BYTES:
+            continue
+        text = render_html(expected.read_bytes(), RENDERERS["w3m"]).decode(
+            "utf-8", "replace"
+        )
+        body = "\n\n".join(
+            " ".join(line.split()) for line in text.split("\n") if line.strip()
+        )
+        if len(body) < MIN_MOZILLA_BODY_CHARS:
+            continue
+        pages[folder.name] = as_utf8(source.read_bytes())
+        truth[folder.name] = {"articleBody": body, "url": ""}
+    write_set(MOZILLA, pages, truth)
+
+
+def render_trafilatura(checkout: Path) -> None:
+    """trafilatura's evaluation pages with their with/without snippets."""
+    evaldata = json.loads(
+        (checkout / "tests" / "evaldata.json").read_text(encoding="utf-8")
     )
-    render_pages(UPSTREAM / "html", ids, UPSTREAM)
+    pages, truth = {}, {}
+    for url, record in evaldata.items():
+        name = record["file"]
+        path = checkout / "tests" / "eval" / name
+        if not path.exists():
+            path = checkout / "tests" / "cache" / name
+        if not path.exists():
+            continue
+        page_id = hashlib.sha1(name.encode()).hexdigest()[:16]
+        pages[page_id] = as_utf8(path.read_bytes())
+        truth[page_id] = {
+            "with": record.get("with", []),
+            "without": record.get("without", []),
+            "url": url,
+        }
+    write_set(TRAFILATURA, pages, truth)
 
 
 def main() -> None:
@@ -95,10 +213,27 @@ def main() -> None:
         type=Path,
         help="a checkout of scrapinghub/article-extraction-benchmark",
     )
+    parser.add_argument(
+        "--wcxb",
+        type=Path,
+        help="a checkout of Murrough-Foley/web-content-extraction-benchmark",
+    )
+    parser.add_argument(
+        "--mozilla", type=Path, help="a checkout of mozilla/readability"
+    )
+    parser.add_argument(
+        "--trafilatura", type=Path, help="a checkout of adbar/trafilatura"
+    )
     args = parser.parse_args()
     render_held_out()
-    if args.upstream:
-        render_upstream(args.upstream)
+    for checkout, render in (
+        (args.upstream, render_upstream),
+        (args.wcxb, render_wcxb),
+        (args.mozilla, render_mozilla),
+        (args.trafilatura, render_trafilatura),
+    ):
+        if checkout:
+            render(checkout)
 
 
 if __name__ == "__main__":

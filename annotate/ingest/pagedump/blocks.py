@@ -1,0 +1,242 @@
+"""A page dump cut into blocks: one per line, except that lines the renderer wrapped
+are joined again, and each block's wording measured against the stop list of the
+page's language."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+import justext
+
+BULLET = re.compile(r"^\s*(?:[•*+#o·▪■-]|\d+\.)\s+")
+IMAGE_MARKER = re.compile(
+    r"\[(?:[^\]\s]*\.(?:jpe?g|png|gif|webp|svg)[^\]]*|image|IMG|INLINE)\]", re.I
+)
+LYNX_NOISE = re.compile(r"\(BUTTON\)|\[[A-Za-z_-]{0,20}\]|^\s*#\S*")
+# Renderers mark inserted and deleted text (<ins>, <del>) around every word it holds;
+# an empty one ("[INS: :INS]") stays, as the separator it is on the page.
+EDIT_MARKER = re.compile(r"\[(?:INS|DEL):(?=[^\s:])|(?<=[^\s:]):(?:INS|DEL)\]")
+# lynx prints an image's file name where the image had no alt text.
+IMAGE_FILE = re.compile(r"(?<!\S)\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?(?!\S)", re.I)
+# Han, kana: scripts written without spaces.
+IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# The same, with their full-width punctuation and forms.
+UNSPACED = re.compile(
+    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+)
+DECORATION = re.compile(r"(?:[^\w\s]|_){3,}")
+ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+NUMERAL = re.compile(r"^\s*\d{1,3}(?=[.)]\s)")
+LIST_NUMBER = re.compile(r"^\s*(\d{1,3})(?:[.)]\s|\s+\S)")
+# A Han or kana character weighs this many Latin letters.
+CJK_WEIGHT = 3
+# In choosing the page's stop list, one word counts at most this many times.
+MAX_WORD_VOTES = 5
+# A renderer that caps line length (w3m near 1,020) wraps only lines this long.
+LINE_CAP_MIN = 400
+# A dump is hard-wrapped when enough of its lines reach its longest line's width; its
+# wrap width is this quantile of the lengths of its long lines.
+MIN_WALL_LINES = 5
+WALL_QUANTILE = 0.85
+# A line reaching this share of the wrap width, ending mid-sentence, may go on below.
+CONTINUATION_REACH = 0.7
+
+
+@dataclass
+class Block:
+    text: str
+    indent: int
+    bullet: bool
+    prose: bool = False
+    score: float = 0.0
+    caption: bool = False
+    repeated: bool = False
+    number: int | None = None
+    counted: bool = False
+    in_list: bool = False
+    echo: bool = False
+    sentence: bool = False
+
+
+def rendering_style(lines: list[str]) -> str:
+    """'wrapped' for hard-wrapped renderings (lynx), else 'unwrapped' (w3m, copy-all)."""
+    text_lines = [line for line in lines if line.strip()]
+    if not text_lines:
+        return "unwrapped"
+    widths = sorted(len(line.rstrip()) for line in text_lines)
+    longest = widths[-1]
+    indented = sum(1 for line in text_lines if line.startswith("   ")) / len(text_lines)
+    near_limit = sum(1 for width in widths if width >= 0.85 * longest)
+    # A page of menus has few lines long enough to reach the wall, but has some.
+    reach_wall = near_limit > 0.08 * len(widths) or near_limit >= MIN_WALL_LINES
+    return (
+        "wrapped" if longest <= 140 and indented > 0.5 and reach_wall else "unwrapped"
+    )
+
+
+def wrap_width(lines: list[str], style: str) -> int:
+    """The column a renderer wraps at: the wall most line ends reach in a wrapped dump
+    (lynx: 94 at -width=100), the line-length cap in an unwrapped one (w3m: ~1,020)."""
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if not lengths:
+        return 0
+    if style == "wrapped":
+        # Measured on the long lines only: on a page of menus few lines reach it.
+        long_lines = [length for length in lengths if length >= 0.6 * lengths[-1]]
+        return long_lines[int(WALL_QUANTILE * (len(long_lines) - 1))]
+    return lengths[-1] if lengths[-1] >= LINE_CAP_MIN else len(max(lines, key=len)) + 1
+
+
+def clean_line(line: str) -> str:
+    line = EDIT_MARKER.sub("", ZERO_WIDTH.sub("", line))
+    line = IMAGE_FILE.sub(" ", IMAGE_MARKER.sub(" ", LYNX_NOISE.sub(" ", line)))
+    return re.sub(r"\s+", " ", line).strip()
+
+
+def read_blocks(lines: list[str], width: int) -> list[Block]:
+    """Lines into blocks, a line joining the block above where the renderer wrapped it:
+    same text column, and its first word would not have fitted on the line above."""
+    blocks: list[Block] = []
+    parts: list[list[str]] = []
+    previous, column = "", -1
+    for raw in lines:
+        line = raw.rstrip()
+        if not line.strip():
+            previous, column = "", -1
+            continue
+        # Only spaces indent: an ideographic space opens a Chinese or Japanese paragraph.
+        indent = len(line) - len(line.lstrip(" \t"))
+        bullet = BULLET.match(line)
+        if numeral := NUMERAL.match(line):
+            # Renderers right-align item numbers (" 9.", "10."): the column of the
+            # number's last digit is the list's indent.
+            indent = numeral.end() - 1
+        text = clean_line(BULLET.sub("", line))
+        # A line the renderer wrapped reached far: after a short one, a word too
+        # long for the line (a rule of box characters) starts a block of its own.
+        wrapped = (
+            previous
+            and not bullet
+            and indent == column
+            and 2 * len(previous) >= width
+            and (
+                len(previous) + 1 + first_word_length(line) > width
+                or continues_sentence(previous, line, width)
+            )
+        )
+        if not text:
+            # An image or a control between two lines: they are not one paragraph.
+            previous, column = "", -1
+            continue
+        if wrapped and parts:
+            parts[-1].append(text)
+        else:
+            counter = LIST_NUMBER.match(line)
+            number = int(counter.group(1)) if counter else None
+            blocks.append(Block(text, indent, bool(bullet), number=number))
+            parts.append([text])
+        previous, column = line, (bullet.end() if bullet else indent)
+    for block, pieces in zip(blocks, parts, strict=True):
+        block.text = join_wrapped(piece for piece in pieces if piece)
+    return blocks
+
+
+def continues_sentence(previous: str, line: str, width: int) -> bool:
+    """A sentence broken short of the wall (renderers keep words joined by a
+    non-breaking space together, then print the space as a plain one): the line above
+    reaches most of the way, ends mid-sentence, and this one goes on in lower case."""
+    ending = previous.rstrip()[-1:]
+    return (
+        len(previous) >= CONTINUATION_REACH * width
+        and (ending.isalnum() or ending == ",")
+        and line.lstrip()[:1].islower()
+    )
+
+
+def first_word_length(line: str) -> int:
+    """What a renderer must fit on a line to go on with this one: its first word, or
+    its first character in a script written without spaces, which wraps anywhere."""
+    word = line.split()[0]
+    return 1 if UNSPACED.match(word) else len(word)
+
+
+def join_wrapped(pieces: Iterable[str]) -> str:
+    """Lines a renderer wrapped, joined again: with a space, except between two
+    characters of a script written without spaces (a Chinese or Japanese sentence
+    wrapped mid-word must not gain one)."""
+    text = ""
+    for piece in pieces:
+        if text and not (UNSPACED.match(text[-1]) and UNSPACED.match(piece[0])):
+            text += " "
+        text += piece
+    return text
+
+
+@cache
+def stoplists() -> tuple[list[frozenset[str]], dict[str, tuple[int, ...]]]:
+    """jusText's stop lists, and for each stop word the lists that hold it."""
+    lists = [frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()]
+    holders: dict[str, list[int]] = {}
+    for number, stops in enumerate(lists):
+        for word in stops:
+            holders.setdefault(word, []).append(number)
+    return lists, {word: tuple(numbers) for word, numbers in holders.items()}
+
+
+def page_stoplist(blocks: list[Block]) -> frozenset[str]:
+    """The stop list of the page's language: the one its words hit most often."""
+    sample: Counter[str] = Counter()
+    words = 0
+    for block in blocks:
+        found = re.findall(r"\w+", block.text.lower())
+        sample.update(found)
+        words += len(found)
+        if words > 20_000:
+            break
+    if not sample:
+        return frozenset()
+    lists, holders = stoplists()
+    hits = [0] * len(lists)
+    for word, count in sample.items():
+        # A word printed many times (a marker, a name, a menu) must not pick the
+        # language on its own.
+        for number in holders.get(word, ()):
+            hits[number] += min(count, MAX_WORD_VOTES)
+    return lists[max(range(len(lists)), key=hits.__getitem__)]
+
+
+class Wording(NamedTuple):
+    size: float  # length in characters, a Han or kana character weighing more
+    words: int
+    stop_density: float  # the share of function words, numbers left out
+
+
+def text_size(text: str) -> int:
+    """Its length less the runs of symbols (rules drawn in box characters, rows of
+    dashes), which are not text."""
+    return len(DECORATION.sub("", text))
+
+
+def wording(text: str, stoplist: frozenset[str]) -> Wording:
+    words = re.findall(r"\w+", text.lower())
+    # Numbers (scores, prices, dates) are neither function words nor content words.
+    wordy = [word for word in words if not word.isdigit()] or words
+    stop_density = (
+        sum(word in stoplist for word in wordy) / len(wordy)
+        if stoplist and words
+        else 0.3
+    )
+    size, count = text_size(text), len(words)
+    if IDEOGRAPHIC.search(text) and (ideographic := len(IDEOGRAPHIC.findall(text))):
+        # Chinese and Japanese write no spaces and carry a word in two or three
+        # characters, and no stop list holds them.
+        size += (CJK_WEIGHT - 1) * ideographic
+        count += ideographic // 2
+        if ideographic >= 0.5 * len(text):
+            stop_density = 0.3
+    return Wording(size, count, stop_density)
