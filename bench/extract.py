@@ -66,29 +66,38 @@ class PageSet(NamedTuple):
     keep: Callable[[str], bool] = lambda page_id: True
     # Scored by snippets the body must and must not hold, not by shingles.
     snippets: bool = False
+    # The option of bench/render_dumps.py that renders it from a checkout.
+    render_option: str = ""
 
 
 SETS = (
     PageSet("dev", BENCH / "page-text-dumps", BENCH),
     PageSet("held-out", HELD_OUT, BENCH),
-    PageSet("upstream-tune", UPSTREAM, UPSTREAM, lambda i: upstream_half(i) == "tune"),
     PageSet(
-        "upstream-final", UPSTREAM, UPSTREAM, lambda i: upstream_half(i) == "final"
+        "upstream-tune",
+        UPSTREAM,
+        UPSTREAM,
+        lambda i: upstream_half(i) == "tune",
+        render_option="--upstream",
     ),
-    PageSet("wcxb-dev", WCXB["dev"], WCXB["dev"]),
-    PageSet("wcxb-test", WCXB["test"], WCXB["test"]),
-    PageSet("mozilla", MOZILLA, MOZILLA),
-    PageSet("trafilatura-eval", TRAFILATURA, TRAFILATURA, snippets=True),
+    PageSet(
+        "upstream-final",
+        UPSTREAM,
+        UPSTREAM,
+        lambda i: upstream_half(i) == "final",
+        render_option="--upstream",
+    ),
+    PageSet("wcxb-dev", WCXB["dev"], WCXB["dev"], render_option="--wcxb"),
+    PageSet("wcxb-test", WCXB["test"], WCXB["test"], render_option="--wcxb"),
+    PageSet("mozilla", MOZILLA, MOZILLA, render_option="--mozilla"),
+    PageSet(
+        "trafilatura-eval",
+        TRAFILATURA,
+        TRAFILATURA,
+        snippets=True,
+        render_option="--trafilatura",
+    ),
 )
-# The option of bench/render_dumps.py that renders each set.
-RENDER_OPTIONS = {
-    "upstream-tune": "--upstream",
-    "upstream-final": "--upstream",
-    "wcxb-dev": "--wcxb",
-    "wcxb-test": "--wcxb",
-    "mozilla": "--mozilla",
-    "trafilatura-eval": "--trafilatura",
-}
 
 
 def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
@@ -206,7 +215,7 @@ def print_row(set_name: str, style: str, result: dict) -> None:
 
 def score_set(page_set: PageSet, *, per_page: bool, report: dict) -> None:
     if not all((page_set.dumps / style).is_dir() for style in STYLES):
-        option = RENDER_OPTIONS.get(page_set.name)
+        option = page_set.render_option
         hint = f" {option} CHECKOUT" if option else ""
         print(f"{page_set.name:<15} (no renders: run bench/render_dumps.py{hint})")
         return

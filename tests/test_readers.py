@@ -6,19 +6,17 @@ import gzip
 import io
 import json
 import os
-import sys
-import types
 import zipfile
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 import pytest
 
-from annotate.ingest import files
+from annotate.ingest import files, pagedump
 from annotate.ingest.formats import read_paths
 from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.pagedump import CleanedPage
 from annotate.ingest.records import ClassRecord, DocumentRecord, Rejection
 
 SHARED_DATA = Path(
@@ -209,27 +207,10 @@ def test_it_reads_a_txt_file_verbatim_with_normalised_newlines(tmp_path: Path) -
     assert document.meta["import"] == {"file": str(path), "line": 1, "format": "txt"}
 
 
-@dataclass
-class FakeCleanedPage:
-    text: str
-    title: str = ""
-    byline: str = ""
-    publisher: str = ""
-    source_credit: str = ""
-    published_at: datetime | None = None
-    tags: list[str] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def as_meta(self) -> dict:
-        return {"tags": self.tags, "source_credit": self.source_credit}
-
-
 def test_it_maps_a_cleaned_page_dump_onto_the_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cleaner = types.ModuleType("annotate.ingest.pagedump")
-    cleaner.clean_page_dump = lambda dump: FakeCleanedPage(  # type: ignore[attr-defined]
+    cleaned = CleanedPage(
         text="Body.",
         title="Lavrov in Mali",
         byline="By A. Writer",
@@ -238,7 +219,7 @@ def test_it_maps_a_cleaned_page_dump_onto_the_record(
         published_at=datetime(2024, 6, 3, 9, 30),
         tags=["Mali"],
     )
-    monkeypatch.setitem(sys.modules, "annotate.ingest.pagedump", cleaner)
+    monkeypatch.setattr(pagedump, "clean_page_dump", lambda dump: cleaned)
     path = write(tmp_path, "000_page.txt", "Menu\nLavrov in Mali\nBody.\nFooter\n")
     [document], _ = read(path)
     assert (document.text, document.title, document.byline, document.publisher) == (

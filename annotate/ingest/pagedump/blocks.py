@@ -117,8 +117,10 @@ def read_blocks(lines: list[str], width: int) -> list[Block]:
             # number's last digit is the list's indent.
             indent = numeral.end() - 1
         text = clean_line(BULLET.sub("", line))
-        # A line the renderer wrapped reached far: after a short one, a word too
-        # long for the line (a rule of box characters) starts a block of its own.
+        # A wrapped line keeps the column of the line above, which reached far (after
+        # a short one, a word too long for the line, such as a rule of box characters,
+        # starts a block of its own), and its first word would not have fitted there
+        # or it visibly goes on with the sentence.
         wrapped = (
             previous
             and not bullet

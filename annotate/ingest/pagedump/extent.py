@@ -43,12 +43,18 @@ def densest_prose_run(blocks: list[Block]) -> tuple[int, int] | None:
     return best[1]
 
 
-def prose_indents(blocks: list[Block]) -> list[int]:
-    """Indents that carry a fair share of the page's prose: the article's is among them."""
+def prose_by_indent(blocks: list[Block]) -> Counter[int]:
+    """The characters of prose at each indent."""
     chars: Counter[int] = Counter()
     for block in blocks:
         if block.prose:
             chars[block.indent] += len(block.text)
+    return chars
+
+
+def prose_indents(blocks: list[Block]) -> list[int]:
+    """Indents that carry a fair share of the page's prose: the article's is among them."""
+    chars = prose_by_indent(blocks)
     total = chars.total()
     return [indent for indent, size in chars.items() if size >= INDENT_SHARE * total]
 

@@ -24,6 +24,7 @@ from annotate.ingest.pagedump.extent import (
     ALT_TEXT_LINE,
     INSERT_HEADING,
     is_insert,
+    prose_by_indent,
 )
 from annotate.ingest.pagedump.shapes import (
     CONSENT,
@@ -147,11 +148,8 @@ def block_features(
     all_before = np.concatenate([[0.0], np.cumsum(lengths)])
     prose_before = np.concatenate([[0.0], np.cumsum(prose)])
     index = np.arange(count)
-    indent_prose: Counter[int] = Counter()
-    for block in blocks:
-        if block.prose:
-            indent_prose[block.indent] += len(block.text)
-    main_indent = indent_prose.most_common(1)[0][0] if indent_prose else 0
+    most_prose = prose_by_indent(blocks).most_common(1)
+    main_indent = most_prose[0][0] if most_prose else 0
     columns: dict[str, np.ndarray] = {
         name: np.array([measures[name] for measures in own], dtype=float)
         for name in own[0]

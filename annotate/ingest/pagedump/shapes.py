@@ -1,6 +1,7 @@
 """Each block scored as prose or boilerplate, and the shapes of boilerplate marked:
-repeated prose, glued teasers, teaser lists, comment threads, consent notices, photo
-credits; and counted lists, which are content however short their items."""
+repeated prose, the article printed again in one block, glued teasers, teaser lists,
+comment threads, consent notices, photo credits; and counted lists, which are content
+however short their items."""
 
 from __future__ import annotations
 
