@@ -69,7 +69,7 @@ bench-extract: install
 	@if command -v w3m >/dev/null && command -v lynx >/dev/null; then \
 	$(PY) bench/render_dumps.py $(if $(UPSTREAM),--upstream $(UPSTREAM)) \
 		$(if $(WCXB),--wcxb $(WCXB)) $(if $(MOZILLA),--mozilla $(MOZILLA)) \
-		$(if $(TRAFILATURA),--trafilatura $(TRAFILATURA)); \
+		$(if $(TRAFILATURA),--trafilatura $(TRAFILATURA)) $(if $(L3S),--l3s $(L3S)); \
 	else echo "w3m and lynx are not installed: scoring the 20 development pages only"; fi
 	$(PY) bench/extract.py
 

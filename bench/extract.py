@@ -12,13 +12,16 @@ Tokens are whitespace-separated; shingles are multisets (a sentence repeated in 
 prediction counts twice against precision). Micro-averaging adds up the shared, predicted
 and true shingle counts of all pages before dividing. The trafilatura-eval set is scored
 by its snippets instead: precision is the share of the snippets found that belong to
-the article, recall the share of the article's snippets found.
+the article, recall the share of the article's snippets found. The L3S sets are scored
+on words alone, with characters outside Latin-1 read as "?" on both sides: their
+labelled copies were saved in Latin-1, and split text at every link.
 
 Sets (bench/render_dumps.py renders them; docs/cleaner.md says which the cleaner and
 its model were shaped or trained on): "dev", the 20 pages whose dumps ship in the shared
 data; "held-out", the other 40 shared pages; "upstream-tune" and "upstream-final",
 upstream's other 121 pages split in two halves by a hash of the page id; "wcxb-dev",
-"wcxb-test", "mozilla" and "trafilatura-eval" from other public benchmarks. A folder
+"wcxb-test", "mozilla", "trafilatura-eval", "l3s-dev" and "l3s-test" from other public
+benchmarks. A folder
 given with --pages holds w3m/ and lynx/ renders, and its own ground-truth.json and
 html/ or else the shared benchmark's.
 """
@@ -29,6 +32,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -43,6 +47,7 @@ from annotate.ingest.pagedump import clean_page_dump  # noqa: E402
 from bench.render_dumps import (  # noqa: E402
     BENCH,
     HELD_OUT,
+    L3S,
     MOZILLA,
     TRAFILATURA,
     UPSTREAM,
@@ -59,6 +64,18 @@ def upstream_half(page_id: str) -> str:
     return "tune" if hashlib.sha256(page_id.encode()).digest()[0] % 2 == 0 else "final"
 
 
+def l3s_part(page_id: str) -> str:
+    """'dev' (a third) or 'test': a fixed split of the L3S pages, by a hash of the id."""
+    return "dev" if hashlib.sha256(page_id.encode()).digest()[0] % 3 == 0 else "test"
+
+
+def latin1_words(text: str) -> str:
+    """The words of a text whose characters outside Latin-1 are read as '?'."""
+    return " ".join(
+        re.findall(r"\w+", text.encode("latin-1", "replace").decode("latin-1"))
+    )
+
+
 class PageSet(NamedTuple):
     name: str
     dumps: Path  # holds w3m/ and lynx/
@@ -68,6 +85,8 @@ class PageSet(NamedTuple):
     snippets: bool = False
     # The option of bench/render_dumps.py that renders it from a checkout.
     render_option: str = ""
+    # What both the body and the prediction are read as before shingling.
+    fold: Callable[[str], str] = lambda text: text
 
 
 SETS = (
@@ -96,6 +115,17 @@ SETS = (
         TRAFILATURA,
         snippets=True,
         render_option="--trafilatura",
+    ),
+    *(
+        PageSet(
+            f"l3s-{part}",
+            L3S,
+            L3S,
+            lambda i, part=part: l3s_part(i) == part,
+            render_option="--l3s",
+            fold=latin1_words,
+        )
+        for part in ("dev", "test")
     ),
 )
 
@@ -154,6 +184,7 @@ def score_style(
     extracted: dict[str, str],
     *,
     snippets: bool = False,
+    fold: Callable[[str], str] = lambda text: text,
 ) -> dict:
     """Per-page and micro-averaged scores of the cleaner, the whole dump and trafilatura."""
     totals = dict.fromkeys(("cleaner", *BASELINES), (0, 0, 0))
@@ -175,7 +206,7 @@ def score_style(
             if snippets:
                 counts = snippet_overlap(record, predicted)
             else:
-                counts = overlap(record["articleBody"], predicted)
+                counts = overlap(fold(record["articleBody"]), fold(predicted))
             totals[name] = add(totals[name], counts)
             page[name] = scores(counts)
         pages[path.stem] = page
@@ -198,7 +229,7 @@ def print_pages(pages: dict[str, dict[str, tuple[float, float, float]]]) -> None
 
 
 HEADER = (
-    f"{'set':<15} {'style':<5} {'pages':>5}  {'P':<5}  {'R':<5}  {'F1':<5}"
+    f"{'set':<16} {'style':<5} {'pages':>5}  {'P':<5}  {'R':<5}  {'F1':<5}"
     f"  {'whole dump':>10}  {'trafilatura':>11}  {'ms/page':>7}  {'slowest':>7}"
 )
 
@@ -207,7 +238,7 @@ def print_row(set_name: str, style: str, result: dict) -> None:
     micro = result["micro"]
     p, r, f = micro["cleaner"]
     print(
-        f"{set_name:<15} {style:<5} {len(result['pages']):>5}  {p:.3f}  {r:.3f}"
+        f"{set_name:<16} {style:<5} {len(result['pages']):>5}  {p:.3f}  {r:.3f}"
         f"  {f:.3f}  {micro['whole dump'][2]:>10.3f}  {micro['trafilatura'][2]:>11.3f}"
         f"  {result['ms_per_page']:>7.1f}  {result['slowest_seconds']:>6.2f}s"
     )
@@ -217,7 +248,7 @@ def score_set(page_set: PageSet, *, per_page: bool, report: dict) -> None:
     if not all((page_set.dumps / style).is_dir() for style in STYLES):
         option = page_set.render_option
         hint = f" {option} CHECKOUT" if option else ""
-        print(f"{page_set.name:<15} (no renders: run bench/render_dumps.py{hint})")
+        print(f"{page_set.name:<16} (no renders: run bench/render_dumps.py{hint})")
         return
     truth_file = page_set.benchmark / "ground-truth.json"
     if not truth_file.exists():
@@ -237,6 +268,7 @@ def score_set(page_set: PageSet, *, per_page: bool, report: dict) -> None:
             truth,
             extracted,
             snippets=page_set.snippets,
+            fold=page_set.fold,
         )
         report[f"{page_set.name}/{style}"] = result
         if per_page:

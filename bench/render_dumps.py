@@ -6,6 +6,7 @@ and lynx commands of the benchmark's README, so bench/extract.py can score the c
     python bench/render_dumps.py --wcxb CHECKOUT          # + WCXB's 965 article pages
     python bench/render_dumps.py --mozilla CHECKOUT       # + Mozilla Readability's pages
     python bench/render_dumps.py --trafilatura CHECKOUT   # + trafilatura's 990 eval pages
+    python bench/render_dumps.py --l3s CHECKOUT           # + L3S-GN1's 621 news pages
 
 Each set goes to var/bench/<set>/ as html/<id>.html.gz, w3m/<id>.txt, lynx/<id>.txt and
 ground-truth.json ({id: {articleBody, url}}, or {id: {with, without, url}} for snippet
@@ -22,6 +23,11 @@ sets). Renders run on every core. The checkouts, all public (fetch them with git
 - adbar/trafilatura (Apache-2.0): tests/evaldata.json names, for 990 pages mostly in
   German, Polish and English, snippets the article must hold ("with") and boilerplate
   it must not ("without"); bench/extract.py scores these by snippets, not shingles.
+- L3S-GN1 (Kohlschuetter et al., WSDM 2010; research use), e.g. in the checkout of
+  geodrome/page-signal: 621 English news articles of 408 sites from Google News in
+  2008, text blocks labelled by human assessors. The body is the blocks labelled
+  "full text"; headline, captions, related links and comments are not. bench/extract.py
+  splits them by a hash of the id into l3s-dev and l3s-test.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -48,6 +55,10 @@ UPSTREAM = RENDERS / "upstream"
 WCXB = {split: RENDERS / f"wcxb-{split}" for split in ("dev", "test")}
 MOZILLA = RENDERS / "mozilla"
 TRAFILATURA = RENDERS / "trafilatura-eval"
+L3S = RENDERS / "l3s"
+L3S_FOLDER = "L3S-GN1-20100130203947-00001"
+# Meta tags that declare a charset; the renderers obey them over their own options.
+META_CHARSET = re.compile(rb"(<meta[^>]*charset\s*=\s*[\"']?)([\w-]+)", re.IGNORECASE)
 RENDERERS = {
     "w3m": ["w3m", "-dump", "-cols", "10000", "-T", "text/html"]
     + ["-I", "UTF-8", "-O", "UTF-8"],
@@ -108,6 +119,12 @@ def as_utf8(raw: bytes) -> bytes:
         best = from_bytes(raw).best()
         return str(best).encode("utf-8") if best else raw
     return raw
+
+
+def declared_utf8(html: bytes) -> bytes:
+    """A UTF-8 page whose meta tag still names its old charset would be misread by
+    lynx, which obeys the tag: the tag is made to say UTF-8."""
+    return META_CHARSET.sub(rb"\1utf-8", html)
 
 
 def shared_ids() -> set[str]:
@@ -204,6 +221,28 @@ def render_trafilatura(checkout: Path) -> None:
     write_set(TRAFILATURA, pages, truth)
 
 
+def render_l3s(checkout: Path) -> None:
+    """L3S-GN1's original pages; the body is the text its assessors labelled full text
+    (class x-nc-sel2 in the annotated copy), block by block in page order."""
+    from lxml import html as lxml_html
+
+    folder = checkout / L3S_FOLDER if (checkout / L3S_FOLDER).is_dir() else checkout
+    pages, truth = {}, {}
+    for original in sorted((folder / "original").glob("*.html")):
+        annotated = lxml_html.fromstring(
+            (folder / "annotated" / original.name).read_bytes()
+        )
+        blocks = annotated.xpath('//span[contains(@class, "x-nc-sel2")]')
+        body = "\n".join(
+            " ".join(text.split())
+            for block in blocks
+            if (text := "".join(block.xpath("./text()")))
+        )
+        pages[original.stem] = declared_utf8(as_utf8(original.read_bytes()))
+        truth[original.stem] = {"articleBody": body, "url": ""}
+    write_set(L3S, pages, truth)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -224,6 +263,9 @@ def main() -> None:
     parser.add_argument(
         "--trafilatura", type=Path, help="a checkout of adbar/trafilatura"
     )
+    parser.add_argument(
+        "--l3s", type=Path, help="a folder holding L3S-GN1 (e.g. geodrome/page-signal)"
+    )
     args = parser.parse_args()
     render_held_out()
     for checkout, render in (
@@ -231,6 +273,7 @@ def main() -> None:
         (args.wcxb, render_wcxb),
         (args.mozilla, render_mozilla),
         (args.trafilatura, render_trafilatura),
+        (args.l3s, render_l3s),
     ):
         if checkout:
             render(checkout)

@@ -13,6 +13,7 @@ import pytest
 
 from annotate.ingest.pagedump import clean_page_dump, read_page
 from annotate.ingest.pagedump import model as model_module
+from annotate.ingest.pagedump.columns import unfold_columns
 from annotate.ingest.pagedump.model import TreeEnsemble, block_features, trained_model
 from bench.extract import overlap, scores
 
@@ -518,3 +519,56 @@ def test_its_model_brings_back_a_lead_that_a_photo_gallery_cut_off(monkeypatch):
     # The heuristic's run alone keeps the longer part only.
     monkeypatch.setattr(model_module, "trained_model", lambda: None)
     assert clean_page_dump(dump).text == "\n\n".join(more)
+
+
+def table_layout(columns: list[tuple[int, list[str]]]) -> str:
+    """A page as w3m prints a table layout: each column's lines side by side, each
+    column starting at its own screen column."""
+    rows = max(len(lines) for _, lines in columns)
+    printed = []
+    for row in range(rows):
+        line = ""
+        for start, lines in columns:
+            text = lines[row] if row < len(lines) else ""
+            line = line.ljust(start) + text if text else line
+        printed.append(line.rstrip())
+    return "\n".join(printed)
+
+
+def test_it_reads_a_table_layout_column_by_column():
+    # Pages laid out in tables (common before CSS layouts) come out of w3m with the
+    # menu, the article and the sidebar side by side on each line.
+    menu = [f"  • {item}" for item in MENU_ITEMS * 3]
+    article = ["Minister visits capital", ""]
+    for paragraph in BODY:
+        article += [*(line.strip() for line in lynx_wrap(paragraph, width=50)), ""]
+    sidebar = ["Most Read", "", "Storm hits the coast", "", "Prices rise again", ""]
+    dump = table_layout([(0, menu), (22, article), (76, sidebar * 3)])
+    page = clean_page_dump(f"Daily Planet\n\n{dump}\n")
+    assert page.text == "\n\n".join(BODY)
+    assert page.title == "Minister visits capital"
+
+
+def test_it_rejoins_an_article_set_in_a_narrow_table_cell():
+    # A table cell wraps its text at the cell's width, far short of the page's widest
+    # line: lines are joined again at the width of their own text column.
+    cell = "\n\n".join(
+        "\n".join(" " * 15 + line.strip() for line in lynx_wrap(paragraph, width=60))
+        for paragraph in BODY
+    )
+    dump = f"{'━' * 300}\n{w3m_menu()}\n\n{cell}\n\n{w3m_menu()}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_reads_numbered_lists_link_grids_and_tag_clouds_row_by_row():
+    # Their gutters hold no column of prose: unfolding them would glue their rows.
+    numbered = [
+        f"   {n}  Prices rise again in the city, the council says" for n in range(1, 7)
+    ]
+    headlines = [
+        f"   Storm hits the coast again {n}    Council approves the new budget {n}"
+        for n in range(6)
+    ]
+    tags = ["   politics   economy   sport   weather   culture   travel   health"] * 4
+    for lines in (numbered, headlines, tags):
+        assert unfold_columns(lines) == lines

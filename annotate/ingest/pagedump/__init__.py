@@ -2,7 +2,9 @@
 the article out, with its metadata separated. docs/cleaner.md has the method and its
 measured scores.
 
-It reads structure rather than words, in four steps, one module each:
+It reads structure rather than words, in five steps, one module each:
+- columns: a page laid out in table columns, which w3m prints side by side, is read
+  column by column.
 - blocks: the dump is cut into blocks, one per line, except that lines the renderer
   wrapped are joined again; the page's language is found from jusText's stop lists.
 - shapes: each block is scored as prose by its length, its closing punctuation and its
@@ -28,11 +30,13 @@ import numpy as np
 
 from annotate.ingest.pagedump.blocks import (
     Block,
+    column_widths,
     page_stoplist,
     read_blocks,
     rendering_style,
     wrap_width,
 )
+from annotate.ingest.pagedump.columns import unfold_columns
 from annotate.ingest.pagedump.extent import (
     article_blocks,
     densest_prose_run,
@@ -74,8 +78,10 @@ class ReadPage(NamedTuple):
 def read_page(dump: str) -> ReadPage:
     """The dump's blocks, scored and marked (bench/train_cleaner.py reads pages so too)."""
     lines = dump[:MAX_DUMP_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = unfold_columns(lines)
     style = rendering_style(lines)
-    blocks = read_blocks(lines, wrap_width(lines, style))
+    widths = column_widths(lines) if style == "unwrapped" else None
+    blocks = read_blocks(lines, wrap_width(lines, style), widths)
     stoplist = page_stoplist(blocks)
     score_blocks(blocks, stoplist, unwrapped=style == "unwrapped")
     return ReadPage(lines, style, blocks, stoplist)

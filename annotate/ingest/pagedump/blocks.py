@@ -98,9 +98,24 @@ def clean_line(line: str) -> str:
     return re.sub(r"\s+", " ", line).strip()
 
 
-def read_blocks(lines: list[str], width: int) -> list[Block]:
+def column_widths(lines: list[str]) -> dict[int, int]:
+    """The longest line at each indent: in an unwrapped dump, text set in a table cell
+    is wrapped at the cell's width, and each cell has its own indent."""
+    widths: dict[int, int] = {}
+    for line in lines:
+        if text := line.rstrip():
+            indent = len(text) - len(text.lstrip(" \t"))
+            widths[indent] = max(widths.get(indent, 0), len(text))
+    return widths
+
+
+def read_blocks(
+    lines: list[str], width: int, widths: dict[int, int] | None = None
+) -> list[Block]:
     """Lines into blocks, a line joining the block above where the renderer wrapped it:
-    same text column, and its first word would not have fitted on the line above."""
+    same text column, and its first word would not have fitted on the line above (the
+    page's wrap width, or the width of the text column when `widths` gives it)."""
+    widths = widths or {}
     blocks: list[Block] = []
     parts: list[list[str]] = []
     previous, column = "", -1
@@ -121,14 +136,15 @@ def read_blocks(lines: list[str], width: int) -> list[Block]:
         # a short one, a word too long for the line, such as a rule of box characters,
         # starts a block of its own), and its first word would not have fitted there
         # or it visibly goes on with the sentence.
+        wall = widths.get(column, width)
         wrapped = (
             previous
             and not bullet
             and indent == column
-            and 2 * len(previous) >= width
+            and 2 * len(previous) >= wall
             and (
-                len(previous) + 1 + first_word_length(line) > width
-                or continues_sentence(previous, line, width)
+                len(previous) + 1 + first_word_length(line) > wall
+                or continues_sentence(previous, line, wall)
             )
         )
         if not text:

@@ -1,0 +1,200 @@
+"""A page laid out in table columns, as w3m prints it: the columns side by side, each
+row of the dump holding a line of the menu, a line of the article and a line of the
+sidebar. Such bands are cut at their whitespace gutters and printed again column by
+column, each column's wrapped lines joined back into paragraphs, so the blocks that
+follow read the article as one run of prose."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from annotate.ingest.pagedump.blocks import BULLET, first_word_length, join_wrapped
+
+# A gutter is at least this many columns of space, in every line of the band.
+MIN_GUTTER = 2
+# ...with text on both sides of it in at least this many lines.
+MIN_GUTTER_SUPPORT = 3
+# A band is printed column by column only when a column holds prose: this many runs
+# of at least this many words set one space apart, one ending a sentence (a table of
+# figures, a link grid or a tag cloud keeps its rows).
+MIN_PROSE_PIECES = 3
+MIN_PROSE_WORDS = 6
+# Tables within tables are cut again, this deep.
+MAX_DEPTH = 3
+# A character that fills two columns on the screen keeps a placeholder in the second.
+WIDE_FILLER = "\0"
+MAYBE_WIDE = re.compile("[\u1100-\uffff]")
+NON_SPACE = re.compile("[^ ]")
+GAP = re.compile(f"0{{{MIN_GUTTER},}}")
+# The number or bullet of a list item, set apart from the item.
+LIST_MARKER = re.compile(r"\d{1,3}[.)]?|[•*+#o·▪■-]")
+SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
+WIDE_SPACE = re.compile(" {2,}")
+# w3m draws a text field as brackets around spaces: the field is not a gutter.
+TEXT_FIELD = re.compile(r"\[ +\]")
+
+
+def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
+    """The lines, with every band of side-by-side columns printed column by column."""
+    grid = [display_columns(line) for line in lines]
+    masks = [occupied(line) for line in grid]
+    out: list[str] = []
+    start = 0
+    while start < len(grid):
+        if not masks[start]:
+            out.append(lines[start])
+            start += 1
+            continue
+        end, cuts = widest_band(grid, masks, start)
+        if cuts and holds_prose(grid[start:end], cuts):
+            for column in cut_band(grid[start:end], cuts):
+                # Its prose wraps at its width; rules and headings may be longer.
+                width = max(
+                    (len(line) for line in column if is_prose_line(line)), default=0
+                )
+                if depth < MAX_DEPTH:
+                    column = unfold_columns(column, depth + 1)
+                out.extend(
+                    line.replace(WIDE_FILLER, "")
+                    for line in joined_paragraphs(column, width)
+                )
+                out.append("")
+            start = end
+        else:
+            # A band may start on a line that crosses its columns' gutter (a header
+            # across the page): the band from the next line is tried.
+            out.append(lines[start])
+            start += 1
+    return out
+
+
+def display_columns(line: str) -> str:
+    """The line as the screen showed it: tabs expanded, wide characters two columns."""
+    line = line.expandtabs().rstrip()
+    if not MAYBE_WIDE.search(line):
+        return line
+    return "".join(
+        char + WIDE_FILLER if unicodedata.east_asian_width(char) in "WF" else char
+        for char in line
+    )
+
+
+def occupied(line: str) -> int:
+    """A bit for every column of the line that holds a character."""
+    line = TEXT_FIELD.sub(lambda field: "1" * len(field.group()), line)
+    return int(NON_SPACE.sub("1", line).replace(" ", "0")[::-1] or "0", 2)
+
+
+def span_mask(first: int, last: int) -> int:
+    return ((1 << (last - first + 1)) - 1) << first
+
+
+def extent(mask: int) -> tuple[int, int]:
+    """The first and last occupied column."""
+    return (mask & -mask).bit_length() - 1, mask.bit_length() - 1
+
+
+def has_gutter(union: int) -> bool:
+    """Two empty columns side by side inside the band's extent."""
+    empty = ~union & span_mask(*extent(union))
+    return bool(empty & (empty >> 1))
+
+
+def gutters(union: int) -> list[tuple[int, int]]:
+    """The runs of at least MIN_GUTTER empty columns inside the band's extent."""
+    first, last = extent(union)
+    columns = bin(union >> first)[2:][::-1]
+    return [
+        (first + gap.start(), first + gap.end() - 1) for gap in GAP.finditer(columns)
+    ]
+
+
+def widest_band(grid: list[str], masks: list[int], start: int):
+    """The longest run of lines from `start` that keeps a gutter, and the columns where
+    its well-supported gutters end (where its columns begin)."""
+    union, end = masks[start], start + 1
+    while end < len(grid) and has_gutter(grown := union | masks[end]):
+        union, end = grown, end + 1
+    band = grid[start:end]
+    cuts = [
+        right + 1
+        for left, right in gutters(union)
+        if sum(
+            beside_gutter(line[:left]) and bool(line[right:].strip()) for line in band
+        )
+        >= MIN_GUTTER_SUPPORT
+    ]
+    return end, cuts
+
+
+def beside_gutter(left: str) -> bool:
+    """The line has text left of a gutter, and not only the number or bullet of a
+    list item (a numbered list is not two columns)."""
+    pieces = WIDE_SPACE.split(left.strip())
+    return bool(pieces[-1]) and not LIST_MARKER.fullmatch(pieces[-1])
+
+
+def cut_band(band: list[str], cuts: list[int]) -> list[list[str]]:
+    """Each column's lines, with the text outside it cut away; a column keeps its
+    distance from the left edge, which tells the article's column from the others."""
+    edges = [0, *cuts, None]
+    return [
+        [(" " * left + line[left:right]).rstrip() for line in band]
+        for left, right in zip(edges, edges[1:], strict=False)
+    ]
+
+
+def holds_prose(band: list[str], cuts: list[int]) -> bool:
+    """Some column has runs of prose, one of them ending a sentence: words set one
+    space apart (a tag cloud, a row of links or of figures sets them further), and not
+    only headlines, which end without a full stop."""
+    for column in cut_band(band, cuts):
+        prose = [
+            run
+            for piece in column
+            for run in WIDE_SPACE.split(piece.strip())
+            if len(run.split()) >= MIN_PROSE_WORDS
+        ]
+        if len(prose) >= MIN_PROSE_PIECES and any(
+            SENTENCE_END.search(run) for run in prose
+        ):
+            return True
+    return False
+
+
+def is_prose_line(piece: str) -> bool:
+    """A line of prose and nothing beside it."""
+    text = piece.strip()
+    return len(text.split()) >= MIN_PROSE_WORDS and not WIDE_SPACE.search(text)
+
+
+def joined_paragraphs(column: list[str], width: int) -> list[str]:
+    """A column's lines, those it wrapped joined again (as blocks.read_blocks joins a
+    page's): the same text column, and the next line's first word would not have fitted
+    within the column's width, that of its longest line of prose."""
+    paragraphs: list[list[str]] = []
+    previous, text_column = "", -1
+    for line in column:
+        if not line.strip():
+            previous, text_column = "", -1
+            paragraphs.append([])
+            continue
+        indent = len(line) - len(line.lstrip())
+        bullet = BULLET.match(line)
+        wrapped = (
+            previous
+            and not bullet
+            and indent == text_column
+            and 2 * len(previous) >= width
+            and len(previous) + 1 + first_word_length(line) > width
+        )
+        if wrapped and paragraphs and paragraphs[-1]:
+            paragraphs[-1].append(line.strip())
+        else:
+            paragraphs.append([line])
+        previous, text_column = line, (bullet.end() if bullet else indent)
+    return [
+        pieces[0] if len(pieces) == 1 else join_wrapped(pieces) if pieces else ""
+        for pieces in paragraphs
+    ]
