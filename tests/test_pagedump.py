@@ -572,3 +572,15 @@ def test_it_reads_numbered_lists_link_grids_and_tag_clouds_row_by_row():
     tags = ["   politics   economy   sport   weather   culture   travel   health"] * 4
     for lines in (numbered, headlines, tags):
         assert unfold_columns(lines) == lines
+
+
+def test_it_rejoins_the_lines_of_a_centred_paragraph():
+    # lynx centres text the page centres: each line of a paragraph has its own margin.
+    def centred(paragraph: str) -> str:
+        lines = [line.strip() for line in lynx_wrap(paragraph, width=60)]
+        return "\n".join(" " * ((70 - len(line)) // 2) + line for line in lines)
+
+    menu = "\n".join(f"     * {item}" for item in MENU_ITEMS)
+    body = "\n\n".join(centred(paragraph) for paragraph in BODY)
+    page = clean_page_dump(f"{menu}\n\n{body}\n\n{menu}\n")
+    assert page.text == "\n\n".join(BODY)

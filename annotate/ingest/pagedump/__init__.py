@@ -77,10 +77,13 @@ class ReadPage(NamedTuple):
 
 def read_page(dump: str) -> ReadPage:
     """The dump's blocks, scored and marked (bench/train_cleaner.py reads pages so too)."""
-    lines = dump[:MAX_DUMP_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = unfold_columns(lines)
+    printed = (
+        dump[:MAX_DUMP_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    )
+    lines = unfold_columns(printed)
     style = rendering_style(lines)
-    widths = column_widths(lines) if style == "unwrapped" else None
+    # Measured as printed: the paragraphs of unfolded columns are joined already.
+    widths = column_widths(printed) if style == "unwrapped" else None
     blocks = read_blocks(lines, wrap_width(lines, style), widths)
     stoplist = page_stoplist(blocks)
     score_blocks(blocks, stoplist, unwrapped=style == "unwrapped")

@@ -99,12 +99,15 @@ def clean_line(line: str) -> str:
 
 
 def column_widths(lines: list[str]) -> dict[int, int]:
-    """The longest line at each indent: in an unwrapped dump, text set in a table cell
-    is wrapped at the cell's width, and each cell has its own indent."""
+    """The longest line at each indent, of those that hold one text column: in an
+    unwrapped dump, text set in a table cell is wrapped at the cell's width, and each
+    cell has its own indent."""
     widths: dict[int, int] = {}
     for line in lines:
-        if text := line.rstrip():
-            indent = len(text) - len(text.lstrip(" \t"))
+        text = line.rstrip()
+        body = text.lstrip(" \t")
+        if body and "  " not in body:
+            indent = len(text) - len(body)
             widths[indent] = max(widths.get(indent, 0), len(text))
     return widths
 
@@ -140,7 +143,7 @@ def read_blocks(
         wrapped = (
             previous
             and not bullet
-            and indent == column
+            and (indent == column or centred_alike(previous, line))
             and 2 * len(previous) >= wall
             and (
                 len(previous) + 1 + first_word_length(line) > wall
@@ -153,6 +156,10 @@ def read_blocks(
             continue
         if wrapped and parts:
             parts[-1].append(text)
+            if indent != column:
+                # Centred: the paragraph's column is its centre, which its lines and
+                # the other centred paragraphs share.
+                blocks[-1].indent = (indent + len(line) + 1) // 2
         else:
             counter = LIST_NUMBER.match(line)
             number = int(counter.group(1)) if counter else None
@@ -162,6 +169,28 @@ def read_blocks(
     for block, pieces in zip(blocks, parts, strict=True):
         block.text = join_wrapped(piece for piece in pieces if piece)
     return blocks
+
+
+def centred_alike(previous: str, line: str) -> bool:
+    """Two indented lines set about one centre: text the renderer centred, each line of
+    a paragraph indented by its own margin."""
+    above = len(previous) - len(previous.lstrip(" "))
+    below = len(line) - len(line.lstrip(" "))
+    # A centred line's margins differ by at most one column, so twice its centre is
+    # the same for every line, give or take one.
+    return (
+        above > 0
+        and below > 0
+        and abs((above + len(previous)) - (below + len(line))) <= 1
+        and starts_like_text(previous)
+        and starts_like_text(line)
+    )
+
+
+def starts_like_text(line: str) -> bool:
+    """Not a menu item, a rule or a marker: a word or a quotation."""
+    first = line.lstrip(" ")[:1]
+    return first.isalnum() or first in "\"'“‘„«¿¡("
 
 
 def continues_sentence(previous: str, line: str, width: int) -> bool:

@@ -20,6 +20,11 @@ MIN_GUTTER_SUPPORT = 3
 # figures, a link grid or a tag cloud keeps its rows).
 MIN_PROSE_PIECES = 3
 MIN_PROSE_WORDS = 6
+# A band that cannot be unfolded is tried again from each of this many lines further
+# down, when it is at most this long (a long table of figures is not tried again from
+# each of its rows).
+MAX_BAND_RETRIES = 40
+MAX_RETRIED_BAND = 400
 # Tables within tables are cut again, this deep.
 MAX_DEPTH = 3
 # A character that fills two columns on the screen keeps a placeholder in the second.
@@ -40,7 +45,7 @@ def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
     grid = [display_columns(line) for line in lines]
     masks = [occupied(line) for line in grid]
     out: list[str] = []
-    start = 0
+    start = retries = reach = 0
     while start < len(grid):
         if not masks[start]:
             out.append(lines[start])
@@ -49,10 +54,10 @@ def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
         end, cuts = widest_band(grid, masks, start)
         if cuts and holds_prose(grid[start:end], cuts):
             for column in cut_band(grid[start:end], cuts):
-                # Its prose wraps at its width; rules and headings may be longer.
-                width = max(
-                    (len(line) for line in column if is_prose_line(line)), default=0
-                )
+                # Its prose wraps at its width; rules and headings may be longer. A
+                # column without prose is as wide as its longest line.
+                prose = [len(line) for line in column if is_prose_line(line)]
+                width = max(prose or [len(line) for line in column])
                 if depth < MAX_DEPTH:
                     column = unfold_columns(column, depth + 1)
                 out.extend(
@@ -60,12 +65,17 @@ def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
                     for line in joined_paragraphs(column, width)
                 )
                 out.append("")
-            start = end
-        else:
-            # A band may start on a line that crosses its columns' gutter (a header
-            # across the page): the band from the next line is tried.
+            start, retries, reach = end, 0, 0
+        elif retries < MAX_BAND_RETRIES and end - start <= MAX_RETRIED_BAND:
+            # A band may start on a line or two that cross its columns' gutter (a
+            # header across the page): the band from the next line is tried.
             out.append(lines[start])
-            start += 1
+            start, retries, reach = start + 1, retries + 1, max(reach, end)
+        else:
+            # Past those, the lines the failed bands covered are left as they are.
+            reach = max(reach, end)
+            out.extend(lines[start:reach])
+            start, retries, reach = reach, 0, 0
     return out
 
 
@@ -116,15 +126,19 @@ def widest_band(grid: list[str], masks: list[int], start: int):
     union, end = masks[start], start + 1
     while end < len(grid) and has_gutter(grown := union | masks[end]):
         union, end = grown, end + 1
-    band = grid[start:end]
-    cuts = [
-        right + 1
-        for left, right in gutters(union)
-        if sum(
-            beside_gutter(line[:left]) and bool(line[right:].strip()) for line in band
-        )
-        >= MIN_GUTTER_SUPPORT
-    ]
+    cuts = []
+    for left, right in gutters(union):
+        # Lines with text on both sides, found by their bits before their text is read.
+        before = (1 << left) - 1
+        across = [
+            line
+            for line, mask in zip(grid[start:end], masks[start:end], strict=True)
+            if mask & before and mask >> (right + 1)
+        ]
+        if len(across) < MIN_GUTTER_SUPPORT:
+            continue
+        if sum(beside_gutter(line[:left]) for line in across) >= MIN_GUTTER_SUPPORT:
+            cuts.append(right + 1)
     return end, cuts
 
 
