@@ -21,9 +21,8 @@ its model were shaped or trained on): "dev", the 20 pages whose dumps ship in th
 data; "held-out", the other 40 shared pages; "upstream-tune" and "upstream-final",
 upstream's other 121 pages split in two halves by a hash of the page id; "wcxb-dev",
 "wcxb-test", "mozilla", "trafilatura-eval", "l3s-dev" and "l3s-test" from other public
-benchmarks. A folder
-given with --pages holds w3m/ and lynx/ renders, and its own ground-truth.json and
-html/ or else the shared benchmark's.
+benchmarks. A folder given with --pages holds w3m/ and lynx/ renders, and its own
+ground-truth.json and html/ or else the shared benchmark's.
 """
 
 from __future__ import annotations
