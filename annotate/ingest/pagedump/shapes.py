@@ -6,7 +6,9 @@ however short their items."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 
 from annotate.ingest.pagedump.blocks import Block, text_size, wording
 
@@ -195,15 +197,22 @@ def mark_reprints(blocks: list[Block]) -> None:
     for index, own in enumerate(shingles):
         for shingle in own:
             holders.setdefault(shingle, []).append(index)
+    # For each shingle, the fewest shingles of its holders so far, negated: the first
+    # holder shorter than a block is found by bisection, not by walking the holders
+    # (a page of one line repeated has thousands of holders for each shingle).
+    smallest = {
+        shingle: [-size for size in accumulate((len(shingles[i]) for i in held), min)]
+        for shingle, held in holders.items()
+    }
     for index, own in enumerate(shingles):
         if len(own) < MIN_REPRINT_SHINGLES:
             continue
         covered, sources = 0, set()
         for shingle in own:
-            shorter = (i for i in holders[shingle] if len(shingles[i]) < len(own))
-            if (source := next(shorter, None)) is not None:
+            first = bisect_right(smallest[shingle], -len(own))
+            if first < len(holders[shingle]):
                 covered += 1
-                sources.add(source)
+                sources.add(holders[shingle][first])
         if covered >= REPRINT_SHARE * len(own) and len(sources) >= 2:
             block = blocks[index]
             block.prose, block.repeated, block.echo = False, True, False
