@@ -57,7 +57,7 @@ MOZILLA = RENDERS / "mozilla"
 TRAFILATURA = RENDERS / "trafilatura-eval"
 L3S = RENDERS / "l3s"
 L3S_FOLDER = "L3S-GN1-20100130203947-00001"
-# Meta tags that declare a charset; the renderers obey them over their own options.
+# Meta tags that declare a charset; lynx obeys them over its own options.
 META_CHARSET = re.compile(rb"(<meta[^>]*charset\s*=\s*[\"']?)([\w-]+)", re.IGNORECASE)
 RENDERERS = {
     "w3m": ["w3m", "-dump", "-cols", "10000", "-T", "text/html"]
@@ -112,19 +112,17 @@ def write_set(out: Path, pages: dict[str, bytes], truth: dict[str, dict]) -> Non
 
 
 def as_utf8(raw: bytes) -> bytes:
-    """The renderers are told the page is UTF-8: re-encode a page that is not."""
+    """The renderers are told the page is UTF-8: re-encode a page that is not, and make
+    its meta tag say so (lynx obeys the tag over its own option, and a page re-encoded,
+    here or by the dataset, still names its old charset)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         best = from_bytes(raw).best()
-        return str(best).encode("utf-8") if best else raw
-    return raw
-
-
-def declared_utf8(html: bytes) -> bytes:
-    """A UTF-8 page whose meta tag still names its old charset would be misread by
-    lynx, which obeys the tag: the tag is made to say UTF-8."""
-    return META_CHARSET.sub(rb"\1utf-8", html)
+        if not best:
+            return raw
+        raw = str(best).encode("utf-8")
+    return META_CHARSET.sub(rb"\1utf-8", raw)
 
 
 def shared_ids() -> set[str]:
@@ -238,7 +236,7 @@ def render_l3s(checkout: Path) -> None:
             for block in blocks
             if (text := "".join(block.xpath("./text()")))
         )
-        pages[original.stem] = declared_utf8(as_utf8(original.read_bytes()))
+        pages[original.stem] = as_utf8(original.read_bytes())
         truth[original.stem] = {"articleBody": body, "url": ""}
     write_set(L3S, pages, truth)
 

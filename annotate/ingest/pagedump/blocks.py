@@ -144,9 +144,8 @@ def read_blocks(
             previous
             and not bullet
             and (indent == column or centred_alike(previous, line))
-            and 2 * len(previous) >= wall
             and (
-                len(previous) + 1 + first_word_length(line) > wall
+                overflows(previous, line, wall)
                 or continues_sentence(previous, line, wall)
             )
         )
@@ -202,6 +201,14 @@ def continues_sentence(previous: str, line: str, width: int) -> bool:
         len(previous) >= CONTINUATION_REACH * width
         and (ending.isalnum() or ending == ",")
         and line.lstrip()[:1].islower()
+    )
+
+
+def overflows(previous: str, line: str, wall: int) -> bool:
+    """The line above reached at least half the wall, and this line's first word would
+    not have fitted on it: the renderer wrapped there."""
+    return (
+        2 * len(previous) >= wall and len(previous) + 1 + first_word_length(line) > wall
     )
 
 

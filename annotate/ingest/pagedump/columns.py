@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from annotate.ingest.pagedump.blocks import BULLET, first_word_length, join_wrapped
+from annotate.ingest.pagedump.blocks import BULLET, join_wrapped, overflows
 
 # A gutter is at least this many columns of space, in every line of the band.
 MIN_GUTTER = 2
@@ -82,7 +82,8 @@ def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
 def display_columns(line: str) -> str:
     """The line as the screen showed it: tabs expanded, wide characters two columns."""
     line = line.expandtabs().rstrip()
-    if not MAYBE_WIDE.search(line):
+    # A column cut from a band is in screen columns already (tables within tables).
+    if WIDE_FILLER in line or not MAYBE_WIDE.search(line):
         return line
     return "".join(
         char + WIDE_FILLER if unicodedata.east_asian_width(char) in "WF" else char
@@ -120,7 +121,7 @@ def gutters(union: int) -> list[tuple[int, int]]:
     ]
 
 
-def widest_band(grid: list[str], masks: list[int], start: int):
+def widest_band(grid: list[str], masks: list[int], start: int) -> tuple[int, list[int]]:
     """The longest run of lines from `start` that keeps a gutter, and the columns where
     its well-supported gutters end (where its columns begin)."""
     union, end = masks[start], start + 1
@@ -200,15 +201,11 @@ def joined_paragraphs(column: list[str], width: int) -> list[str]:
             previous
             and not bullet
             and indent == text_column
-            and 2 * len(previous) >= width
-            and len(previous) + 1 + first_word_length(line) > width
+            and overflows(previous, line, width)
         )
         if wrapped and paragraphs and paragraphs[-1]:
             paragraphs[-1].append(line.strip())
         else:
             paragraphs.append([line])
         previous, text_column = line, (bullet.end() if bullet else indent)
-    return [
-        pieces[0] if len(pieces) == 1 else join_wrapped(pieces) if pieces else ""
-        for pieces in paragraphs
-    ]
+    return [join_wrapped(pieces) for pieces in paragraphs]
