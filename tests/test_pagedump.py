@@ -584,3 +584,98 @@ def test_it_rejoins_the_lines_of_a_centred_paragraph():
     body = "\n\n".join(centred(paragraph) for paragraph in BODY)
     page = clean_page_dump(f"{menu}\n\n{body}\n\n{menu}\n")
     assert page.text == "\n\n".join(BODY)
+
+
+def test_it_reads_on_past_a_line_that_fills_its_cell_to_the_next_columns_edge():
+    # A cell filled to its edge leaves one space before the next column on that line:
+    # the columns go on below it, and the article is not cut in two there.
+    menu = [f"  • {item}" for item in MENU_ITEMS * 3]
+    article = [
+        "Minister visits the capital for security talks",
+        "",
+        "The minister arrived in the capital on Monday",
+        "for talks on security cooperation, officials",
+        "said. Both governments agreed to meet again.",
+        "",
+        "Observers noted that the visit was the first of",
+        "its kind in more than a decade of strained",
+        "relations.",
+    ]
+    sidebar = ["Most Read", "", "Storm hits the coast", "", "Prices rise again", ""]
+    dump = table_layout([(0, menu), (22, article), (70, sidebar * 4)])
+    assert clean_page_dump(f"Daily Planet\n\n{dump}\n").text == (
+        "The minister arrived in the capital on Monday for talks on security"
+        " cooperation, officials said. Both governments agreed to meet again.\n\n"
+        "Observers noted that the visit was the first of its kind in more than a"
+        " decade of strained relations."
+    )
+
+
+def test_it_rejoins_a_cell_wrapped_far_short_of_a_rule_at_its_indent():
+    # Below a table's side columns, its article cell goes on at the left edge, where a
+    # rule runs across the page: the cell's lines wrap at the wall they reach together.
+    cell = "\n\n".join("\n".join(lynx_wrap(p, width=40, indent="")) for p in BODY)
+    dump = f"{w3m_menu()}\n\n{cell}\n\n{w3m_menu()}\n\n{'━' * 200}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_leaves_a_most_read_list_above_the_headline_and_byline_out():
+    # The list's items hang under their text, right of their numbers.
+    headlines = [
+        "Storm hits the coast as the river rises",
+        "Council approves the new budget at last",
+        "Prices rise again in the city centre",
+        "Local team wins the cup after extra time",
+        "School reopens after the summer floods",
+    ]
+    ranked = []
+    for number, headline in enumerate(headlines, start=1):
+        first, rest = headline.rsplit(" ", 2)[0], " ".join(headline.split()[-2:])
+        ranked += [f"{number}  {first}", f"   {rest}"]
+    head = "\n".join(["Most read", "", *ranked, "", "Minister visits capital"])
+    dump = f"{w3m_menu()}\n\n{head}\nBy Jane Reporter\n\n" + "\n\n".join(BODY) + "\n"
+    page = clean_page_dump(dump)
+    assert page.text == "\n\n".join(BODY)
+    assert page.byline == "Jane Reporter"
+
+
+def test_it_keeps_a_comment_header_that_gives_the_time_apart_from_the_comment():
+    # In a table cell the header's line reaches most of the way across, and the
+    # comment below it starts in lower case: it is not one sentence broken early.
+    article = "\n\n".join(
+        "\n".join(lynx_wrap(p, width=72, indent=" " * 20)) for p in BODY
+    )
+    replies = [
+        "as long as they do not listen to the council on the finer points of it then i",
+        "think it may all work out for the town this time, whatever the papers say.",
+        "why not send the rest of them along as well, they have been talking for long",
+        "enough and nothing has changed on our street in all the years since then.",
+        "for once i completely agree with the last two posts on the matter of the new",
+        "road, which nobody asked for and nobody will use once it has been built.",
+        "not bitter or jealous, just waiting to see what sort of deal comes out of the",
+        "meeting next month and who will end up paying for all of it in the end.",
+    ]
+    comments = "\n".join(
+        f"Posted by: reader{n}, farnworth on 8:2{n}pm Tue 1 Jan 08\n"
+        f"{first}\n{second}\nQuote | Report this post"
+        for n, (first, second) in enumerate(
+            zip(replies[::2], replies[1::2], strict=True)
+        )
+    )
+    cell = "\n".join(" " * 20 + line for line in comments.splitlines())
+    dump = f"{'━' * 200}\n{w3m_menu()}\n\n{article}\n\n{cell}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_rejoins_the_items_of_a_numbered_list_that_hang_under_their_text():
+    items = [
+        f"Product number {n}, a gift idea for the whole family this winter"
+        for n in range(1, 8)
+    ]
+    listing = "\n".join(
+        f"{n}  {item.rsplit(' ', 3)[0]}\n   {' '.join(item.split()[-3:])}"
+        for n, item in enumerate(items, start=1)
+    )
+    dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n\n{w3m_menu()}\n"
+    expected = [BODY[0], *(f"{n} {item}" for n, item in enumerate(items, start=1))]
+    assert clean_page_dump(dump).text == "\n\n".join(expected)

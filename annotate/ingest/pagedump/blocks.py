@@ -31,8 +31,12 @@ UNSPACED = re.compile(
 )
 DECORATION = re.compile(r"(?:[^\w\s]|_){3,}")
 ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# "18:30", "8:21pm", "6:34 am".
+CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?(?!\w)", re.I)
 NUMERAL = re.compile(r"^\s*\d{1,3}(?=[.)]\s)")
 LIST_NUMBER = re.compile(r"^\s*(\d{1,3})(?:[.)]\s|\s+\S)")
+CARRIED_WORD = re.compile(r"[^\W\d_]+[,.;:!?]?(?:\s|$)")
+HANGING_TEXT = re.compile(r"\s*\d{1,3}[.)]?\s+")
 # A Han or kana character weighs this many Latin letters.
 CJK_WEIGHT = 3
 # In choosing the page's stop list, one word counts at most this many times.
@@ -43,6 +47,14 @@ LINE_CAP_MIN = 400
 # wrap width is this quantile of the lengths of its long lines.
 MIN_WALL_LINES = 5
 WALL_QUANTILE = 0.85
+# A text column wraps at a wall nearby when this many lines of prose (of this many
+# words) within this many lines of each other end at most this many columns short of
+# their longest.
+WALL_PROSE_WORDS = 6
+WALL_WINDOW = 10
+WALL_RAGGEDNESS = 8
+# ...and this many of them go on below in lower case.
+MIN_CARRIED_LINES = 3
 # A line reaching this share of the wrap width, ending mid-sentence, may go on below.
 CONTINUATION_REACH = 0.7
 
@@ -118,14 +130,15 @@ def read_blocks(
     """Lines into blocks, a line joining the block above where the renderer wrapped it:
     same text column, and its first word would not have fitted on the line above (the
     page's wrap width, or the width of the text column when `widths` gives it)."""
+    walls = local_walls(lines) if widths else [0] * len(lines)
     widths = widths or {}
     blocks: list[Block] = []
     parts: list[list[str]] = []
-    previous, column = "", -1
-    for raw in lines:
+    previous, column, hang = "", -1, -1
+    for number, raw in enumerate(lines):
         line = raw.rstrip()
         if not line.strip():
-            previous, column = "", -1
+            previous, column, hang = "", -1, -1
             continue
         # Only spaces indent: an ideographic space opens a Chinese or Japanese paragraph.
         indent = len(line) - len(line.lstrip(" \t"))
@@ -140,7 +153,11 @@ def read_blocks(
         # starts a block of its own), and its first word would not have fitted there
         # or it visibly goes on with the sentence.
         wall = widths.get(column, width)
-        wrapped = (
+        if previous and walls[number - 1]:
+            wall = min(wall, walls[number - 1])
+        # A list item's lines hang under its text, right of its number.
+        hanging = bool(previous) and indent == hang and not LIST_NUMBER.match(line)
+        wrapped = hanging or (
             previous
             and not bullet
             and (indent == column or centred_alike(previous, line))
@@ -151,11 +168,11 @@ def read_blocks(
         )
         if not text:
             # An image or a control between two lines: they are not one paragraph.
-            previous, column = "", -1
+            previous, column, hang = "", -1, -1
             continue
         if wrapped and parts:
             parts[-1].append(text)
-            if indent != column:
+            if indent != column and not hanging:
                 # Centred: the paragraph's column is its centre, which its lines and
                 # the other centred paragraphs share.
                 blocks[-1].indent = (indent + len(line) + 1) // 2
@@ -164,10 +181,58 @@ def read_blocks(
             number = int(counter.group(1)) if counter else None
             blocks.append(Block(text, indent, bool(bullet), number=number))
             parts.append([text])
+            hang = HANGING_TEXT.match(line).end() if counter else -1
         previous, column = line, (bullet.end() if bullet else indent)
     for block, pieces in zip(blocks, parts, strict=True):
         block.text = join_wrapped(piece for piece in pieces if piece)
     return blocks
+
+
+def prose_length(line: str) -> int:
+    """The length of a line of words set one space apart, as many as a wrapped
+    sentence's line holds; 0 for any other line."""
+    body = line.strip(" ")
+    return (
+        len(line) if len(body.split()) >= WALL_PROSE_WORDS and "  " not in body else 0
+    )
+
+
+def local_walls(lines: list[str]) -> list[int]:
+    """For each line, the width its text column wraps at nearby, where lines of prose
+    around it at its indent reach one wall and the lines below them go on with their
+    sentences (a cell of a page laid out in a table, printed below the cells beside
+    it); 0 where none does. A list of like lines, each starting anew, has no wall."""
+    lines = [line.rstrip() for line in lines]
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+    lengths = [prose_length(line) for line in lines]
+    # The line below goes on with a word in lower case (not a link), at the same indent.
+    carried = [
+        index + 1 < len(lines)
+        and indents[index + 1] == indents[index]
+        and CARRIED_WORD.match(below := lines[index + 1].lstrip(" ")) is not None
+        and below[0].islower()
+        for index in range(len(lines))
+    ]
+    walls = [0] * len(lines)
+    for number, line in enumerate(lines):
+        if not line:
+            continue
+        length = len(line)
+        window = range(
+            max(0, number - WALL_WINDOW), min(len(lines), number + WALL_WINDOW + 1)
+        )
+        near = [i for i in window if lengths[i] and indents[i] == indents[number]]
+        # The longest length that enough lines reach, give or take the raggedness
+        # of wrapped text; a line much longer (a footer) is not wrapped at it.
+        for wall in sorted({lengths[i] for i in near}, reverse=True):
+            if wall < length:
+                break
+            reaching = [i for i in near if wall - WALL_RAGGEDNESS <= lengths[i] <= wall]
+            if len(reaching) >= MIN_WALL_LINES:
+                if sum(carried[i] for i in reaching) >= MIN_CARRIED_LINES:
+                    walls[number] = wall
+                break
+    return walls
 
 
 def centred_alike(previous: str, line: str) -> bool:
@@ -195,10 +260,12 @@ def starts_like_text(line: str) -> bool:
 def continues_sentence(previous: str, line: str, width: int) -> bool:
     """A sentence broken short of the wall (renderers keep words joined by a
     non-breaking space together, then print the space as a plain one): the line above
-    reaches most of the way, ends mid-sentence, and this one goes on in lower case."""
+    reaches most of the way, ends mid-sentence, and this one goes on in lower case.
+    Not after a line giving the time: a comment's header, its text below."""
     ending = previous.rstrip()[-1:]
     return (
         len(previous) >= CONTINUATION_REACH * width
+        and not CLOCK_TIME.search(previous)
         and (ending.isalnum() or ending == ",")
         and line.lstrip()[:1].islower()
     )

@@ -27,6 +27,10 @@ MAX_BAND_RETRIES = 40
 MAX_RETRIED_BAND = 400
 # Tables within tables are cut again, this deep.
 MAX_DEPTH = 3
+# A line may reach this many columns into a gutter the lines below keep open.
+MAX_NICK = 2
+# Text this narrow between two gutters is a sliver of one column, not a column.
+SLIVER = 3
 # A character that fills two columns on the screen keeps a placeholder in the second.
 WIDE_FILLER = "\0"
 MAYBE_WIDE = re.compile("[\u1100-\uffff]")
@@ -38,6 +42,8 @@ SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 WIDE_SPACE = re.compile(" {2,}")
 # w3m draws a text field as brackets around spaces: the field is not a gutter.
 TEXT_FIELD = re.compile(r"\[ +\]")
+# w3m prints an image without a description as its name in brackets.
+IMAGE_MARK = re.compile(r"\[[\w.-]+\]")
 
 
 def unfold_columns(lines: list[str], depth: int = 0) -> list[str]:
@@ -123,10 +129,77 @@ def gutters(union: int) -> list[tuple[int, int]]:
 
 def widest_band(grid: list[str], masks: list[int], start: int) -> tuple[int, list[int]]:
     """The longest run of lines from `start` that keeps a gutter, and the columns where
-    its well-supported gutters end (where its columns begin)."""
+    its well-supported gutters end (where its columns begin).
+
+    A line that closes one of those gutters, where the lines below keep it open, is a
+    bullet or a word set across it (a cell filled to its edge): the band goes on, and
+    the line is cut with the rest. Where the lines below close it too, the band's
+    columns end there."""
     union, end = masks[start], start + 1
-    while end < len(grid) and has_gutter(grown := union | masks[end]):
+    while end < len(grid):
+        grown = union | masks[end]
+        if closed := closed_gutters(union, grown):
+            cuts = band_cuts(grid, masks, start, end, union)
+            if spans := [span for cut, span in closed.items() if cut in cuts]:
+                if nicks(grid[end], masks[end], spans) and kept_open(
+                    masks, end + 1, union, spans
+                ):
+                    for left, right in spans:
+                        grown &= ~span_mask(left, right)
+                elif holds_prose(grid[start:end], cuts):
+                    return end, cuts
+        if not has_gutter(grown):
+            break
         union, end = grown, end + 1
+    return end, band_cuts(grid, masks, start, end, union)
+
+
+def closed_gutters(union: int, grown: int) -> dict[int, tuple[int, int]]:
+    """The band's gutters that are gone once the next line is added, by where they
+    end. A gutter with another just past a sliver of text (a bullet set apart in one
+    line) is not gone while the other is open."""
+    closed = {}
+    for left, right in gutters(union):
+        empty = ~grown & span_mask(left, right + SLIVER)
+        if not empty & (empty >> 1):
+            closed[right + 1] = (left, right)
+    return closed
+
+
+def nicks(line: str, mask: int, spans: list[tuple[int, int]]) -> bool:
+    """The line reaches into each gutter by a bullet, a word's end or an image's marker,
+    and leaves its last column empty (a line of prose across a table is not cut)."""
+    return all(
+        not mask >> right & 1
+        and (
+            (mask & span_mask(left, right)).bit_count() <= MAX_NICK
+            or IMAGE_MARK.fullmatch(line[left : right + 1].strip()) is not None
+        )
+        for left, right in spans
+    )
+
+
+def kept_open(
+    masks: list[int], below: int, union: int, spans: list[tuple[int, int]]
+) -> bool:
+    """The next few lines of text from `below` leave each of the gutters open."""
+    following = [mask for mask in masks[below : below + 10] if mask]
+    if len(following) < MIN_GUTTER_SUPPORT:
+        return False
+    for mask in following[:MIN_GUTTER_SUPPORT]:
+        union |= mask
+    for left, right in spans:
+        empty = ~union & span_mask(left, right)
+        if not empty & (empty >> 1):
+            return False
+    return True
+
+
+def band_cuts(
+    grid: list[str], masks: list[int], start: int, end: int, union: int
+) -> list[int]:
+    """Where the band's well-supported gutters end: text on both sides of the gutter in
+    enough lines, and not only a list's numbers or bullets on its left."""
     cuts = []
     for left, right in gutters(union):
         # Lines with text on both sides, found by their bits before their text is read.
@@ -140,7 +213,7 @@ def widest_band(grid: list[str], masks: list[int], start: int) -> tuple[int, lis
             continue
         if sum(beside_gutter(line[:left]) for line in across) >= MIN_GUTTER_SUPPORT:
             cuts.append(right + 1)
-    return end, cuts
+    return cuts
 
 
 def beside_gutter(left: str) -> bool:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from annotate.ingest.pagedump.blocks import DECORATION, Block
-from annotate.ingest.pagedump.shapes import SENTENCE_END, URL, gap_cost
+from annotate.ingest.pagedump.shapes import BYLINE, SENTENCE_END, URL, gap_cost
 
 LABEL_PREFIX = re.compile(r"^[\w’'-]+(?:\s[\w’'-]+){0,2}\s?:\s+\S")
 # Headings of inserts that interrupt a body: a hint on top of the structure, in a few
@@ -67,7 +67,9 @@ def densest_run_at(
     article survives a short insert better than a long break such as its comments."""
     best, best_range, running, run_start, gap = 0.0, None, 0.0, 0, 0
     for index, block in enumerate(blocks):
-        if running <= 0:
+        if running <= 0 or is_byline(block):
+            # An article begins below its byline: what is above it (a list of the
+            # most read, a teaser) is not carried into it.
             running, run_start, gap = 0.0, index, 0
         if block.counted or (block.prose and block.indent == indent):
             running += block.score
@@ -90,6 +92,10 @@ def densest_run_at(
     ):
         start += 1
     return best, (start, end)
+
+
+def is_byline(block: Block) -> bool:
+    return not block.prose and BYLINE.match(block.text) is not None
 
 
 def extend_by_sentences(blocks: list[Block], start: int, end: int) -> tuple[int, int]:

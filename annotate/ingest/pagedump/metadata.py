@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from dateutil import parser as date_parser
 
 from annotate.ingest.pagedump.blocks import BULLET, Block
-from annotate.ingest.pagedump.shapes import DATE_HINT, SENTENCE_END
+from annotate.ingest.pagedump.shapes import BYLINE, DATE_HINT, SENTENCE_END
 
-BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", re.I)
 SOURCE_CREDIT = re.compile(
     r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I
 )

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
 
-from annotate.ingest.pagedump.blocks import Block, text_size, wording
+from annotate.ingest.pagedump.blocks import CLOCK_TIME, Block, text_size, wording
 
 # Consent and cookie notices: the word is the same in most languages.
 CONSENT = re.compile(r"\bcookies?\b|\bcookie-|\bGDPR\b|\bDSGVO\b", re.I)
@@ -27,7 +27,7 @@ MIN_HEADLINE_CHARS, MAX_HEADLINE_CHARS = 15, 160
 # Where a headline runs into the text after it: a capitalised word's lower-case letters
 # or a closing mark, then a capitalised word, with no space between.
 GLUE = re.compile(r"(?:(?<=[A-Z])[a-z]{3,}|[’'\")?!])(?=[A-Z][a-z])")
-CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", re.I)
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
@@ -298,7 +298,8 @@ def mark_counted_lists(blocks: list[Block]) -> None:
         if len(run) < MIN_COUNTED_ITEMS:
             continue
         for _, item in run:
-            if not item.prose and not item.repeated:
+            # Numbered headers with a date are a thread of comments, not a ranking.
+            if not (item.prose or item.repeated or is_stamp(item)):
                 item.caption, item.counted = False, True
                 item.score = COUNTED_WEIGHT * len(item.text)
         # What sits between the items (a link, a price) belongs to the list.
