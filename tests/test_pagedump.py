@@ -679,3 +679,27 @@ def test_it_rejoins_the_items_of_a_numbered_list_that_hang_under_their_text():
     dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n\n{w3m_menu()}\n"
     expected = [BODY[0], *(f"{n} {item}" for n, item in enumerate(items, start=1))]
     assert clean_page_dump(dump).text == "\n\n".join(expected)
+
+
+def test_it_drops_reader_comments_signed_with_a_name_and_a_place():
+    comments = [
+        (
+            "I was on the same ship last year and nobody used the hand wash that was put out in every corridor.",
+            "Frances McErlane, Mallorca, Spain",
+        ),
+        (
+            "Nothing to do with any curse, the company simply cut corners on cleaning to save a little money.",
+            "Jean Booth, Hague, Netherlands",
+        ),
+        (
+            "Having sailed on her sister ship I thought the hygiene was far better than on any other line I know.",
+            "John Graham, London",
+        ),
+        (
+            "It has nothing to do with the duchess and everything to do with the company that bought the line.",
+            "Andrew, Adelaide, South Australia",
+        ),
+    ]
+    thread = "\n\n".join(f"{text}\n\n{name}" for text, name in comments)
+    dump = f"{w3m_menu()}\n\n" + "\n\n".join(BODY) + f"\n\nHave your say\n\n{thread}\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)

@@ -55,6 +55,7 @@ COUNTED_WEIGHT = 0.5
 MIN_REPRINT_SHINGLES = 50
 REPRINT_SHARE = 0.8
 MIN_COMMENTS = 3
+MAX_SIGNATURE_CHARS = 60
 COMMENT_SPACING = 20
 
 
@@ -254,16 +255,45 @@ def is_stamp(block: Block) -> bool:
 
 
 def mark_comment_threads(blocks: list[Block]) -> None:
-    """Reader comments: a series of dated headers at one indent, each followed by prose.
-    Their prose is not the article's, however much of it there is."""
+    """Reader comments: a series of dated headers at one indent, each followed by prose,
+    or of signatures ("Jean, Hague, Netherlands"), each below a comment's prose. Their
+    prose is not the article's, however much of it there is."""
     stamps = [
         index
         for index, block in enumerate(blocks)
         if is_stamp(block)
         and any(other.prose for other in blocks[index + 1 : index + 3])
     ]
+    for series in comment_series(blocks, stamps):
+        unmark_thread(blocks, series[0], series[-1])
+    signatures = [
+        index
+        for index, block in enumerate(blocks)
+        if index and is_signature(block) and blocks[index - 1].prose
+    ]
+    for series in comment_series(blocks, signatures):
+        unmark_thread(blocks, series[0] - 1, series[-1])
+
+
+def is_signature(block: Block) -> bool:
+    """A reader's name and place, as a comment is signed: a short line of a few words
+    set apart by commas, not a sentence, a list item, a label or a line of figures."""
+    parts = [part.split() for part in block.text.split(",")]
+    return (
+        not (block.prose or block.bullet)
+        and len(block.text) <= MAX_SIGNATURE_CHARS
+        and not any(char.isdigit() or char == ":" for char in block.text)
+        and len(parts) >= 2
+        and all(len(words) <= 4 for words in parts[:-1])
+        and not SENTENCE_END.search(block.text)
+    )
+
+
+def comment_series(blocks: list[Block], headers: list[int]) -> list[list[int]]:
+    """Runs of at least MIN_COMMENTS headers at one indent, each near the last."""
+    found: list[list[int]] = []
     series: list[int] = []
-    for index in [*stamps, -1]:
+    for index in [*headers, -1]:
         if (
             series
             and index >= 0
@@ -273,13 +303,20 @@ def mark_comment_threads(blocks: list[Block]) -> None:
             series.append(index)
             continue
         if len(series) >= MIN_COMMENTS:
-            end = series[-1] + 1
-            while end < len(blocks) and (blocks[end].prose or end - series[-1] <= 2):
-                end += 1
-            for block in blocks[series[0] : end]:
-                if block.prose:
-                    block.prose, block.score = False, -boilerplate_cost(block)
+            found.append(series)
         series = [index]
+    return found
+
+
+def unmark_thread(blocks: list[Block], start: int, last_header: int) -> None:
+    """The prose from `start` to the prose that follows the last header is not the
+    article's."""
+    end = last_header + 1
+    while end < len(blocks) and (blocks[end].prose or end - last_header <= 2):
+        end += 1
+    for block in blocks[start:end]:
+        if block.prose:
+            block.prose, block.score = False, -boilerplate_cost(block)
 
 
 def mark_counted_lists(blocks: list[Block]) -> None:
