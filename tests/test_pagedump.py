@@ -13,6 +13,7 @@ import pytest
 
 from annotate.ingest.pagedump import clean_page_dump, read_page
 from annotate.ingest.pagedump import model as model_module
+from annotate.ingest.pagedump.blocks import read_blocks
 from annotate.ingest.pagedump.columns import unfold_columns
 from annotate.ingest.pagedump.model import TreeEnsemble, block_features, trained_model
 from bench.extract import overlap, scores
@@ -703,3 +704,29 @@ def test_it_drops_reader_comments_signed_with_a_name_and_a_place():
     thread = "\n\n".join(f"{text}\n\n{name}" for text, name in comments)
     dump = f"{w3m_menu()}\n\n" + "\n\n".join(BODY) + f"\n\nHave your say\n\n{thread}\n"
     assert clean_page_dump(dump).text == "\n\n".join(BODY)
+
+
+def test_it_keeps_a_comment_signed_with_the_time_apart_from_its_last_line():
+    # The comment's last line ends a sentence close to the wall, so the signature's
+    # first word would not have fitted there: geometry alone would join them.
+    lines = [
+        "At last, someone who agrees with me on this, after all of these years of",
+        "travel from one country to the next. Well said to the author of it all.",
+        "Posted by Iain Stewart on January 6, 2008 9:34 AM",
+    ]
+    blocks = read_blocks(lines, width=73)
+    assert [block.text for block in blocks] == [f"{lines[0]} {lines[1]}", lines[2]]
+
+
+def test_it_does_not_take_a_column_of_dated_headlines_for_prose():
+    # A narrow column of dated headlines, its wrapped lines joined, reads like prose.
+    headlines = [
+        "Police make an arrest in the case of the missing woman.",
+        "Worker rescued from a trench at a construction site.",
+        "Investigators return to the site of the crane accident.",
+        "Candidates vie for the vote in the state primary.",
+    ]
+    listing = " ".join(f"January 15, 2008 {headline}" for headline in headlines)
+    dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n\n{BODY[1]}\n"
+    [block] = [block for block in read_page(dump).blocks if "2008" in block.text]
+    assert not block.prose

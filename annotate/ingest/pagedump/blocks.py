@@ -33,6 +33,7 @@ DECORATION = re.compile(r"(?:[^\w\s]|_){3,}")
 ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 # "18:30", "8:21pm", "6:34 am".
 CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?(?!\w)", re.I)
+SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)]?\s*$")
 NUMERAL = re.compile(r"^\s*\d{1,3}(?=[.)]\s)")
 LIST_NUMBER = re.compile(r"^\s*(\d{1,3})(?:[.)]\s|\s+\S)")
 CARRIED_WORD = re.compile(r"[^\W\d_]+[,.;:!?]?(?:\s|$)")
@@ -273,9 +274,12 @@ def continues_sentence(previous: str, line: str, width: int) -> bool:
 
 def overflows(previous: str, line: str, wall: int) -> bool:
     """The line above reached at least half the wall, and this line's first word would
-    not have fitted on it: the renderer wrapped there."""
+    not have fitted on it: the renderer wrapped there. Unless the line above ends a
+    sentence and this one gives the time: a comment's signature below its text."""
     return (
-        2 * len(previous) >= wall and len(previous) + 1 + first_word_length(line) > wall
+        2 * len(previous) >= wall
+        and len(previous) + 1 + first_word_length(line) > wall
+        and not (SENTENCE_CLOSE.search(previous) and CLOCK_TIME.search(line))
     )
 
 

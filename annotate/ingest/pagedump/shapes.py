@@ -55,6 +55,9 @@ COUNTED_WEIGHT = 0.5
 MIN_REPRINT_SHINGLES = 50
 REPRINT_SHARE = 0.8
 MIN_COMMENTS = 3
+# A block with at least this many dates, one every this many characters, lists items.
+MIN_DATES = 3
+MAX_CHARS_PER_DATE = 120
 MAX_SIGNATURE_CHARS = 60
 COMMENT_SPACING = 20
 
@@ -72,6 +75,7 @@ def score_blocks(
     mark_reprints(blocks)
     mark_glued_teasers(blocks)
     mark_comment_threads(blocks)
+    mark_dated_listings(blocks)
     mark_counted_lists(blocks)
     discount_isolated_prose(blocks)
 
@@ -317,6 +321,15 @@ def unmark_thread(blocks: list[Block], start: int, last_header: int) -> None:
     for block in blocks[start:end]:
         if block.prose:
             block.prose, block.score = False, -boilerplate_cost(block)
+
+
+def mark_dated_listings(blocks: list[Block]) -> None:
+    """A narrow column of dated headlines, its lines joined into one long block, reads
+    as prose; a date every few words shows it for a listing."""
+    for block in blocks:
+        if block.prose and (dates := len(DATE_HINT.findall(block.text))) >= MIN_DATES:
+            if len(block.text) <= MAX_CHARS_PER_DATE * dates:
+                block.prose, block.score = False, -boilerplate_cost(block)
 
 
 def mark_counted_lists(blocks: list[Block]) -> None:
