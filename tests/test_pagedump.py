@@ -730,3 +730,14 @@ def test_it_does_not_take_a_column_of_dated_headlines_for_prose():
     dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n\n{BODY[1]}\n"
     [block] = [block for block in read_page(dump).blocks if "2008" in block.text]
     assert not block.prose
+
+
+def test_it_keeps_the_paragraphs_of_a_table_cell_apart():
+    # Where the cell's column is alone on a row it shows the width the page was
+    # printed at; its paragraphs, joined already, are longer than that, and a line
+    # that long was not wrapped there.
+    menu = [f"  • {item}" for item in MENU_ITEMS]
+    article = [line.strip() for p in BODY for line in lynx_wrap(p, width=50)]
+    dump = table_layout([(0, menu), (22, article)])
+    text = clean_page_dump(f"Daily Planet\n\n{dump}\n").text
+    assert text.endswith(f"{BODY[1]}\n\n{BODY[2]}")

@@ -56,6 +56,8 @@ WALL_WINDOW = 10
 WALL_RAGGEDNESS = 8
 # ...and this many of them go on below in lower case.
 MIN_CARRIED_LINES = 3
+# A line longer than this share of the wall was not wrapped at it.
+MAX_WALL_REACH = 1.25
 # A line reaching this share of the wrap width, ending mid-sentence, may go on below.
 CONTINUATION_REACH = 0.7
 
@@ -273,11 +275,13 @@ def continues_sentence(previous: str, line: str, width: int) -> bool:
 
 
 def overflows(previous: str, line: str, wall: int) -> bool:
-    """The line above reached at least half the wall, and this line's first word would
-    not have fitted on it: the renderer wrapped there. Unless the line above ends a
+    """The line above reached at least half the wall and not far past it (a wrapped
+    dump's wall is measured short of its longest lines; a paragraph joined already is
+    longer), and this line's first word would not have fitted on it: the renderer
+    wrapped there. Unless the line above ends a
     sentence and this one gives the time: a comment's signature below its text."""
     return (
-        2 * len(previous) >= wall
+        MAX_WALL_REACH * wall >= len(previous) >= wall / 2
         and len(previous) + 1 + first_word_length(line) > wall
         and not (SENTENCE_CLOSE.search(previous) and CLOCK_TIME.search(line))
     )

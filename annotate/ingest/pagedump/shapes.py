@@ -327,9 +327,11 @@ def mark_dated_listings(blocks: list[Block]) -> None:
     """A narrow column of dated headlines, its lines joined into one long block, reads
     as prose; a date every few words shows it for a listing."""
     for block in blocks:
-        if block.prose and (dates := len(DATE_HINT.findall(block.text))) >= MIN_DATES:
-            if len(block.text) <= MAX_CHARS_PER_DATE * dates:
-                block.prose, block.score = False, -boilerplate_cost(block)
+        if not block.prose:
+            continue
+        dates = len(DATE_HINT.findall(block.text))
+        if dates >= MIN_DATES and len(block.text) <= MAX_CHARS_PER_DATE * dates:
+            block.prose, block.score = False, -boilerplate_cost(block)
 
 
 def mark_counted_lists(blocks: list[Block]) -> None:
