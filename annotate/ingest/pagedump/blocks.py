@@ -218,7 +218,10 @@ def local_walls(lines: list[str]) -> list[int]:
     ]
     walls = [0] * len(lines)
     for number, line in enumerate(lines):
-        if not line:
+        # Only a line with another below it at its indent may be joined to it.
+        if not (line and number + 1 < len(lines) and lines[number + 1]):
+            continue
+        if indents[number + 1] != indents[number]:
             continue
         length = len(line)
         window = range(

@@ -138,7 +138,7 @@ def widest_band(grid: list[str], masks: list[int], start: int) -> tuple[int, lis
     union, end = masks[start], start + 1
     while end < len(grid):
         grown = union | masks[end]
-        if closed := closed_gutters(union, grown):
+        if grown != union and (closed := closed_gutters(union, grown)):
             cuts = band_cuts(grid, masks, start, end, union)
             if spans := [span for cut, span in closed.items() if cut in cuts]:
                 if nicks(grid[end], masks[end], spans) and kept_open(

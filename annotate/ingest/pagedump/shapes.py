@@ -57,6 +57,7 @@ REPRINT_SHARE = 0.8
 MIN_COMMENTS = 3
 # A block with at least this many dates, one every this many characters, lists items.
 MIN_DATES = 3
+NUMBER = re.compile(r"\d+")
 MAX_CHARS_PER_DATE = 120
 MAX_SIGNATURE_CHARS = 60
 COMMENT_SPACING = 20
@@ -327,7 +328,9 @@ def mark_dated_listings(blocks: list[Block]) -> None:
     """A narrow column of dated headlines, its lines joined into one long block, reads
     as prose; a date every few words shows it for a listing."""
     for block in blocks:
-        if not block.prose:
+        # Each date holds a number: most blocks are passed over on a cheap count.
+        needed = max(MIN_DATES, len(block.text) / MAX_CHARS_PER_DATE)
+        if not block.prose or len(NUMBER.findall(block.text)) < needed:
             continue
         dates = len(DATE_HINT.findall(block.text))
         if dates >= MIN_DATES and len(block.text) <= MAX_CHARS_PER_DATE * dates:
