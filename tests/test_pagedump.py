@@ -741,3 +741,18 @@ def test_it_keeps_the_paragraphs_of_a_table_cell_apart():
     dump = table_layout([(0, menu), (22, article)])
     text = clean_page_dump(f"Daily Planet\n\n{dump}\n").text
     assert text.endswith(f"{BODY[1]}\n\n{BODY[2]}")
+
+
+def test_it_ends_the_article_at_the_copyright_notice_that_closes_it():
+    notice = "© All rights reserved. Reproduction in whole or in part is prohibited."
+    form = [
+        "Add your comment",
+        "Name: ____________________",
+        "By posting a comment, I confirm that I have read and agree to the terms of use, and I understand that comments are not moderated before they appear.",
+    ]
+    dump = "\n\n".join([w3m_menu(), *BODY, notice, *form]) + "\n"
+    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+    # A notice in a standard's front matter, above most of its text, closes nothing.
+    front = "Copyright (c) 2014 The Trust and the persons identified as the authors."
+    dump = "\n\n".join([w3m_menu(), BODY[0], front, BODY[1], BODY[2]]) + "\n"
+    assert clean_page_dump(dump).text.endswith(f"{BODY[1]}\n\n{BODY[2]}")

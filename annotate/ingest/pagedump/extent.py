@@ -24,6 +24,8 @@ INSERT_HEADING = re.compile(
 # w3m prints an image's alt text or file stem in brackets, alone on its line.
 ALT_TEXT_LINE = re.compile(r"^\[[^\]\s]{1,80}\]$")
 SHORT_BLOCK_CHARS = 120
+COPYRIGHT_NOTICE = re.compile(r"(?:©|\(c\)|copyright\b)", re.I)
+MIN_NOTICE_CHARS = 30
 # A list the article ends on has at least this many items, each at most this long.
 MIN_LIST_ITEMS = 3
 MAX_LIST_ITEM_CHARS = 200
@@ -181,9 +183,9 @@ def article_blocks(blocks: list[Block], candidates: Iterable[int]) -> list[int]:
     """The indices of the body's blocks among the candidates, in order: prose,
     subheadings, lists and tables between the prose, less captions, links, labelled
     inserts and the link lists under an insert heading."""
-    kept = []
+    kept: list[int] = []
     in_insert = False
-    for index in candidates:
+    for index in before_copyright_notice(blocks, list(candidates)):
         block = blocks[index]
         if block.prose:
             kept.append(index)
@@ -200,6 +202,31 @@ def article_blocks(blocks: list[Block], candidates: Iterable[int]) -> list[int]:
         ):
             kept.append(index)
     return kept
+
+
+def before_copyright_notice(blocks: list[Block], candidates: list[int]) -> list[int]:
+    """The candidates up to the page's copyright notice, where it closes most of the
+    article's prose: what follows it (a comment form, a footer) is not the article's.
+    A notice near the top (a standard's front matter) closes nothing."""
+    prose = [
+        len(blocks[index].text) if blocks[index].prose else 0 for index in candidates
+    ]
+    for position, index in enumerate(candidates):
+        if not is_copyright_notice(blocks[index]):
+            continue
+        above, below = sum(prose[:position]), sum(prose[position + 1 :])
+        if above > 0 and below <= above:
+            return candidates[:position]
+    return candidates
+
+
+def is_copyright_notice(block: Block) -> bool:
+    """A line claiming the page's copyright, not a photo's credit."""
+    return (
+        len(block.text) >= MIN_NOTICE_CHARS
+        and not block.caption
+        and COPYRIGHT_NOTICE.match(block.text) is not None
+    )
 
 
 def has_text(block: Block) -> bool:
