@@ -756,3 +756,15 @@ def test_it_ends_the_article_at_the_copyright_notice_that_closes_it():
     front = "Copyright (c) 2014 The Trust and the persons identified as the authors."
     dump = "\n\n".join([w3m_menu(), BODY[0], front, BODY[1], BODY[2]]) + "\n"
     assert clean_page_dump(dump).text.endswith(f"{BODY[1]}\n\n{BODY[2]}")
+
+
+def test_it_rejoins_paragraphs_whose_first_line_is_set_in():
+    # A page that indents each paragraph's first line: lynx sets that line a column
+    # or two deeper than the lines that follow it.
+    paragraphs = []
+    for paragraph in BODY:
+        first, *rest = lynx_wrap(paragraph, width=50)
+        paragraphs.append("\n".join([" " + first, *rest]))
+    menu = "\n".join(f"     * {item}" for item in MENU_ITEMS)
+    page = clean_page_dump(f"{menu}\n\n" + "\n\n".join(paragraphs) + f"\n\n{menu}\n")
+    assert page.text == "\n\n".join(BODY)

@@ -31,6 +31,7 @@ UNSPACED = re.compile(
 )
 DECORATION = re.compile(r"(?:[^\w\s]|_){3,}")
 ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", re.I)
 # "18:30", "8:21pm", "6:34 am".
 CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?(?!\w)", re.I)
 SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)]?\s*$")
@@ -56,6 +57,8 @@ WALL_WINDOW = 10
 WALL_RAGGEDNESS = 8
 # ...and this many of them go on below in lower case.
 MIN_CARRIED_LINES = 3
+# A paragraph's first line is set in at most this much deeper than its others.
+MAX_FIRST_LINE_INDENT = 4
 # A line longer than this share of the wall was not wrapped at it.
 MAX_WALL_REACH = 1.25
 # A line reaching this share of the wrap width, ending mid-sentence, may go on below.
@@ -160,10 +163,19 @@ def read_blocks(
             wall = min(wall, walls[number - 1])
         # A list item's lines hang under its text, right of its number.
         hanging = bool(previous) and indent == hang and not LIST_NUMBER.match(line)
+        # A paragraph's first line may be set in a little; its next line goes back
+        # to the paragraph's column.
+        indented_first = (
+            bool(parts)
+            and len(parts[-1]) == 1
+            and 0 < column - indent <= MAX_FIRST_LINE_INDENT
+            and not BULLET.match(previous)
+            and not BYLINE.match(text)
+        )
         wrapped = hanging or (
             previous
             and not bullet
-            and (indent == column or centred_alike(previous, line))
+            and (indent == column or indented_first or centred_alike(previous, line))
             and (
                 overflows(previous, line, wall)
                 or continues_sentence(previous, line, wall)
@@ -175,7 +187,9 @@ def read_blocks(
             continue
         if wrapped and parts:
             parts[-1].append(text)
-            if indent != column and not hanging:
+            if indented_first:
+                blocks[-1].indent = indent
+            elif indent != column and not hanging:
                 # Centred: the paragraph's column is its centre, which its lines and
                 # the other centred paragraphs share.
                 blocks[-1].indent = (indent + len(line) + 1) // 2

@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from annotate.ingest.pagedump.blocks import DECORATION, Block
-from annotate.ingest.pagedump.shapes import BYLINE, SENTENCE_END, URL, gap_cost
+from annotate.ingest.pagedump.blocks import BYLINE, DECORATION, Block
+from annotate.ingest.pagedump.shapes import SENTENCE_END, URL, gap_cost
 
 LABEL_PREFIX = re.compile(r"^[\w’'-]+(?:\s[\w’'-]+){0,2}\s?:\s+\S")
 # Headings of inserts that interrupt a body: a hint on top of the structure, in a few

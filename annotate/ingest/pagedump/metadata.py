@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from dateutil import parser as date_parser
 
-from annotate.ingest.pagedump.blocks import BULLET, Block
-from annotate.ingest.pagedump.shapes import BYLINE, DATE_HINT, SENTENCE_END
+from annotate.ingest.pagedump.blocks import BULLET, BYLINE, Block
+from annotate.ingest.pagedump.shapes import DATE_HINT, SENTENCE_END
 
 SOURCE_CREDIT = re.compile(
     r"^(?:source|sources|fonte|quelle|fuente|источник)\s*:\s*(.{2,80})$", re.I

@@ -27,7 +27,6 @@ MIN_HEADLINE_CHARS, MAX_HEADLINE_CHARS = 15, 160
 # Where a headline runs into the text after it: a capitalised word's lower-case letters
 # or a closing mark, then a capitalised word, with no space between.
 GLUE = re.compile(r"(?:(?<=[A-Z])[a-z]{3,}|[’'\")?!])(?=[A-Z][a-z])")
-BYLINE = re.compile(r"^(?:by|por|von|par|di|door|av|автор)\s+(.{2,80})$", re.I)
 DATE_HINT = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-zÀ-ÿ]{3,9}\.?\s+\d{4})\b"
 )
