@@ -141,7 +141,7 @@ def read_blocks(
     blocks: list[Block] = []
     parts: list[list[str]] = []
     previous, column, hang = "", -1, -1
-    for number, raw in enumerate(lines):
+    for row, raw in enumerate(lines):
         line = raw.rstrip()
         if not line.strip():
             previous, column, hang = "", -1, -1
@@ -154,44 +154,26 @@ def read_blocks(
             # number's last digit is the list's indent.
             indent = numeral.end() - 1
         text = clean_line(BULLET.sub("", line))
-        # A wrapped line keeps the column of the line above, which reached far (after
-        # a short one, a word too long for the line, such as a rule of box characters,
-        # starts a block of its own), and its first word would not have fitted there
-        # or it visibly goes on with the sentence.
         wall = widths.get(column, width)
-        if previous and walls[number - 1]:
-            wall = min(wall, walls[number - 1])
-        # A list item's lines hang under its text, right of its number.
-        hanging = bool(previous) and indent == hang and not LIST_NUMBER.match(line)
-        # A paragraph's first line may be set in a little; its next line goes back
-        # to the paragraph's column.
-        indented_first = (
-            bool(parts)
-            and len(parts[-1]) == 1
-            and 0 < column - indent <= MAX_FIRST_LINE_INDENT
-            and not BULLET.match(previous)
-            and not BYLINE.match(text)
-        )
-        wrapped = hanging or (
-            previous
-            and not bullet
-            and (indent == column or indented_first or centred_alike(previous, line))
-            and (
-                overflows(previous, line, wall)
-                or continues_sentence(previous, line, wall)
-            )
+        if previous and walls[row - 1]:
+            wall = min(wall, walls[row - 1])
+        join = wrap_kind(
+            previous,
+            line,
+            Column(column, hang, wall),
+            first_line=bool(parts) and len(parts[-1]) == 1,
         )
         if not text:
             # An image or a control between two lines: they are not one paragraph.
             previous, column, hang = "", -1, -1
             continue
-        if wrapped and parts:
+        if join and parts:
             parts[-1].append(text)
-            if indented_first:
+            if join == "indented first":
                 blocks[-1].indent = indent
-            elif indent != column and not hanging:
-                # Centred: the paragraph's column is its centre, which its lines and
-                # the other centred paragraphs share.
+            elif join == "centred":
+                # The paragraph's column is its centre, which its lines and the other
+                # centred paragraphs share.
                 blocks[-1].indent = (indent + len(line) + 1) // 2
         else:
             counter = LIST_NUMBER.match(line)
@@ -203,6 +185,48 @@ def read_blocks(
     for block, pieces in zip(blocks, parts, strict=True):
         block.text = join_wrapped(piece for piece in pieces if piece)
     return blocks
+
+
+class Column(NamedTuple):
+    """Where the block above sets its lines."""
+
+    indent: int  # its text column
+    hang: int  # right of a list item's number, or -1
+    wall: int  # the width it wraps at
+
+
+def wrap_kind(previous: str, line: str, above: Column, *, first_line: bool) -> str:
+    """How the line goes on with the block above, or "" where it starts a new one.
+
+    A wrapped line keeps the column of the line above, which reached far (after a
+    short one, a word too long for the line, such as a rule of box characters, starts
+    a block of its own), and its first word would not have fitted there or it visibly
+    goes on with the sentence. A list item's lines may hang under its text, right of
+    its number; a paragraph's first line may be set in a little, its next line going
+    back to the paragraph's column; lines of centred text share a centre."""
+    if not previous:
+        return ""
+    text = line.lstrip(" \t")
+    indent = len(line) - len(text)
+    if numeral := NUMERAL.match(line):
+        indent = numeral.end() - 1
+    if indent == above.hang and not LIST_NUMBER.match(line):
+        return "hanging"
+    if BULLET.match(line) or not (
+        overflows(previous, line, above.wall)
+        or continues_sentence(previous, line, above.wall)
+    ):
+        return ""
+    if indent == above.indent:
+        return "same column"
+    if (
+        first_line
+        and 0 < above.indent - indent <= MAX_FIRST_LINE_INDENT
+        and not BULLET.match(previous)
+        and not BYLINE.match(text)
+    ):
+        return "indented first"
+    return "centred" if centred_alike(previous, line) else ""
 
 
 def prose_length(line: str) -> int:
