@@ -9,10 +9,10 @@ It reads structure rather than words, in five steps, one module each:
   wrapped are joined again; the page's language is found from jusText's stop lists.
 - shapes: each block is scored as prose by its length, its closing punctuation and its
   share of function words, and the shapes of boilerplate are marked (repeated prose,
-  the article printed again in one block, teasers, comment threads, consent notices,
-  photo credits), and counted lists.
+  the article printed again in one block, teasers, comment threads, listings of dated
+  headlines, consent notices, photo credits), and counted lists.
 - extent: the heuristic's article is the maximum-sum run of block scores at one text
-  indent, widened over what touches it.
+  indent, from below a byline, widened over what touches it.
 - model: gradient-boosted trees, trained on human-checked article bodies, give every
   block a probability from the same marks and its neighbourhood; their runs of likely
   blocks bring back the parts of long articles that lists, subheadings or a gallery cut

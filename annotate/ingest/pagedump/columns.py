@@ -2,7 +2,9 @@
 row of the dump holding a line of the menu, a line of the article and a line of the
 sidebar. Such bands are cut at their whitespace gutters and printed again column by
 column, each column's wrapped lines joined back into paragraphs, so the blocks that
-follow read the article as one run of prose."""
+follow read the article as one run of prose. A band ends where a gutter it is cut at
+closes for good; a line that only nicks one (a bullet, a word filling its cell to the
+edge) is cut with the rest."""
 
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ MAX_BAND_RETRIES = 40
 MAX_RETRIED_BAND = 400
 # Tables within tables are cut again, this deep.
 MAX_DEPTH = 3
-# A line may reach this many columns into a gutter the lines below keep open.
+# A line may reach this many columns into a gutter that the next lines of text (found
+# within this many lines) keep open.
 MAX_NICK = 2
+LOOK_BELOW = 10
 # Text this narrow between two gutters is a sliver of one column, not a column.
 SLIVER = 3
 # A character that fills two columns on the screen keeps a placeholder in the second.
@@ -114,7 +118,11 @@ def extent(mask: int) -> tuple[int, int]:
 
 def has_gutter(union: int) -> bool:
     """Two empty columns side by side inside the band's extent."""
-    empty = ~union & span_mask(*extent(union))
+    return side_by_side(~union & span_mask(*extent(union)))
+
+
+def side_by_side(empty: int) -> bool:
+    """Two of the columns are next to each other: a gutter's width."""
     return bool(empty & (empty >> 1))
 
 
@@ -160,8 +168,7 @@ def closed_gutters(union: int, grown: int) -> dict[int, tuple[int, int]]:
     line) is not gone while the other is open."""
     closed = {}
     for left, right in gutters(union):
-        empty = ~grown & span_mask(left, right + SLIVER)
-        if not empty & (empty >> 1):
+        if not side_by_side(~grown & span_mask(left, right + SLIVER)):
             closed[right + 1] = (left, right)
     return closed
 
@@ -183,16 +190,12 @@ def kept_open(
     masks: list[int], below: int, union: int, spans: list[tuple[int, int]]
 ) -> bool:
     """The next few lines of text from `below` leave each of the gutters open."""
-    following = [mask for mask in masks[below : below + 10] if mask]
+    following = [mask for mask in masks[below : below + LOOK_BELOW] if mask]
     if len(following) < MIN_GUTTER_SUPPORT:
         return False
     for mask in following[:MIN_GUTTER_SUPPORT]:
         union |= mask
-    for left, right in spans:
-        empty = ~union & span_mask(left, right)
-        if not empty & (empty >> 1):
-            return False
-    return True
+    return all(side_by_side(~union & span_mask(*span)) for span in spans)
 
 
 def band_cuts(

@@ -1,5 +1,6 @@
-"""The article's extent: the maximum-sum run of block scores at one text indent,
-widened over the lines that touch it, and the blocks of it that are kept."""
+"""The article's extent: the maximum-sum run of block scores at one text indent, from
+below a byline, widened over the lines that touch it; and the blocks of it that are
+kept, up to the copyright notice that closes it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Each block scored as prose or boilerplate, and the shapes of boilerplate marked:
 repeated prose, the article printed again in one block, glued teasers, teaser lists,
-comment threads, consent notices, photo credits; and counted lists, which are content
-however short their items."""
+comment threads (dated headers or signatures), listings of dated headlines, consent
+notices, photo credits; and counted lists, which are content however short their
+items."""
 
 from __future__ import annotations
 
