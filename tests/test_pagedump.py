@@ -701,9 +701,11 @@ def test_it_drops_reader_comments_signed_with_a_name_and_a_place():
             "Andrew, Adelaide, South Australia",
         ),
     ]
-    thread = "\n\n".join(f"{text}\n\n{name}" for text, name in comments)
-    dump = f"{w3m_menu()}\n\n" + "\n\n".join(BODY) + f"\n\nHave your say\n\n{thread}\n"
-    assert clean_page_dump(dump).text == "\n\n".join(BODY)
+    for dash in ("", "- "):
+        thread = "\n\n".join(f"{text}\n\n{dash}{name}" for text, name in comments)
+        article = "\n\n".join(BODY)
+        dump = f"{w3m_menu()}\n\n{article}\n\nHave your say\n\n{thread}\n"
+        assert clean_page_dump(dump).text == article
 
 
 def test_it_keeps_a_comment_signed_with_the_time_apart_from_its_last_line():

@@ -282,10 +282,11 @@ def mark_comment_threads(blocks: list[Block]) -> None:
 
 def is_signature(block: Block) -> bool:
     """A reader's name and place, as a comment is signed: a short line of a few words
-    set apart by commas, not a sentence, a list item, a label or a line of figures."""
+    set apart by commas (after a dash, at times), not a sentence, a label or a line of
+    figures."""
     parts = [part.split() for part in block.text.split(",")]
     return (
-        not (block.prose or block.bullet)
+        not block.prose
         and len(block.text) <= MAX_SIGNATURE_CHARS
         and not any(char.isdigit() or char == ":" for char in block.text)
         and len(parts) >= 2
