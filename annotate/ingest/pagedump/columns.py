@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from annotate.ingest.pagedump.blocks import BULLET, join_wrapped, overflows
+from annotate.ingest.pagedump.blocks import (
+    BULLET,
+    SENTENCE_CLOSE,
+    join_wrapped,
+    overflows,
+)
 
 # A gutter is at least this many columns of space, in every line of the band.
 MIN_GUTTER = 2
@@ -42,7 +47,6 @@ NON_SPACE = re.compile("[^ ]")
 GAP = re.compile(f"0{{{MIN_GUTTER},}}")
 # The number or bullet of a list item, set apart from the item.
 LIST_MARKER = re.compile(r"\d{1,3}[.)]?|[•*+#o·▪■-]")
-SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 WIDE_SPACE = re.compile(" {2,}")
 # w3m draws a text field as brackets around spaces: the field is not a gutter.
 TEXT_FIELD = re.compile(r"\[ +\]")
@@ -248,7 +252,7 @@ def holds_prose(band: list[str], cuts: list[int]) -> bool:
             if len(run.split()) >= MIN_PROSE_WORDS
         ]
         if len(prose) >= MIN_PROSE_PIECES and any(
-            SENTENCE_END.search(run) for run in prose
+            SENTENCE_CLOSE.search(run) for run in prose
         ):
             return True
     return False

@@ -25,6 +25,7 @@ INSERT_HEADING = re.compile(
 # w3m prints an image's alt text or file stem in brackets, alone on its line.
 ALT_TEXT_LINE = re.compile(r"^\[[^\]\s]{1,80}\]$")
 SHORT_BLOCK_CHARS = 120
+# A copyright notice, at least this long (a photo's "© AFP" is shorter).
 COPYRIGHT_NOTICE = re.compile(r"(?:©|\(c\)|copyright\b)", re.I)
 MIN_NOTICE_CHARS = 30
 # A list the article ends on has at least this many items, each at most this long.
@@ -98,6 +99,7 @@ def densest_run_at(
 
 
 def is_byline(block: Block) -> bool:
+    """A short line naming the author ("By Jane Reporter")."""
     return not block.prose and BYLINE.match(block.text) is not None
 
 

@@ -48,19 +48,19 @@ CAPTION_SPAN = 2
 # A numbered list of at least this many items weighs this share of its length.
 MIN_COUNTED_ITEMS = 3
 COUNTED_WEIGHT = 0.5
-# Reader comments: at least this many dated headers, each within this many blocks of
-# the last.
 # A block of at least this many 4-word shingles, this share of them found in other
 # blocks, is a reprint of them.
 MIN_REPRINT_SHINGLES = 50
 REPRINT_SHARE = 0.8
+# Reader comments: at least this many dated headers or signatures (at most this long),
+# each within this many blocks of the last.
 MIN_COMMENTS = 3
-# A block with at least this many dates, one every this many characters, lists items.
-MIN_DATES = 3
-NUMBER = re.compile(r"\d+")
-MAX_CHARS_PER_DATE = 120
 MAX_SIGNATURE_CHARS = 60
 COMMENT_SPACING = 20
+# A block with at least this many dates, one every this many characters, lists items.
+MIN_DATES = 3
+MAX_CHARS_PER_DATE = 120
+NUMBER = re.compile(r"\d+")
 
 
 def score_blocks(
@@ -329,9 +329,11 @@ def mark_dated_listings(blocks: list[Block]) -> None:
     """A narrow column of dated headlines, its lines joined into one long block, reads
     as prose; a date every few words shows it for a listing."""
     for block in blocks:
+        if not block.prose:
+            continue
         # Each date holds a number: most blocks are passed over on a cheap count.
         needed = max(MIN_DATES, len(block.text) / MAX_CHARS_PER_DATE)
-        if not block.prose or len(NUMBER.findall(block.text)) < needed:
+        if len(NUMBER.findall(block.text)) < needed:
             continue
         dates = len(DATE_HINT.findall(block.text))
         if dates >= MIN_DATES and len(block.text) <= MAX_CHARS_PER_DATE * dates:
