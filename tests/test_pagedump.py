@@ -536,6 +536,19 @@ def table_layout(columns: list[tuple[int, list[str]]]) -> str:
     return "\n".join(printed)
 
 
+def hanging_list(items: list[str], hanging_words: int) -> list[str]:
+    """Numbered items as w3m sets them in a narrow cell: each item's last words on a
+    line of their own, hanging under its text, right of its number."""
+    lines = []
+    for number, item in enumerate(items, start=1):
+        words = item.split()
+        lines += [
+            f"{number}  {' '.join(words[:-hanging_words])}",
+            f"   {' '.join(words[-hanging_words:])}",
+        ]
+    return lines
+
+
 def test_it_reads_a_table_layout_column_by_column():
     # Pages laid out in tables (common before CSS layouts) come out of w3m with the
     # menu, the article and the sidebar side by side on each line.
@@ -629,10 +642,7 @@ def test_it_leaves_a_most_read_list_above_the_headline_and_byline_out():
         "Local team wins the cup after extra time",
         "School reopens after the summer floods",
     ]
-    ranked = []
-    for number, headline in enumerate(headlines, start=1):
-        first, rest = headline.rsplit(" ", 2)[0], " ".join(headline.split()[-2:])
-        ranked += [f"{number}  {first}", f"   {rest}"]
+    ranked = hanging_list(headlines, hanging_words=2)
     head = "\n".join(["Most read", "", *ranked, "", "Minister visits capital"])
     dump = f"{w3m_menu()}\n\n{head}\nBy Jane Reporter\n\n" + "\n\n".join(BODY) + "\n"
     page = clean_page_dump(dump)
@@ -673,10 +683,7 @@ def test_it_rejoins_the_items_of_a_numbered_list_that_hang_under_their_text():
         f"Product number {n}, a gift idea for the whole family this winter"
         for n in range(1, 8)
     ]
-    listing = "\n".join(
-        f"{n}  {item.rsplit(' ', 3)[0]}\n   {' '.join(item.split()[-3:])}"
-        for n, item in enumerate(items, start=1)
-    )
+    listing = "\n".join(hanging_list(items, hanging_words=3))
     dump = f"{w3m_menu()}\n\n{BODY[0]}\n\n{listing}\n\n{w3m_menu()}\n"
     expected = [BODY[0], *(f"{n} {item}" for n, item in enumerate(items, start=1))]
     assert clean_page_dump(dump).text == "\n\n".join(expected)

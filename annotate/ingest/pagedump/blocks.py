@@ -49,10 +49,10 @@ LINE_CAP_MIN = 400
 # wrap width is this quantile of the lengths of its long lines.
 MIN_WALL_LINES = 5
 WALL_QUANTILE = 0.85
-# A text column wraps at a wall nearby when this many lines of prose (of this many
-# words) within this many lines of each other end at most this many columns short of
-# their longest.
-WALL_PROSE_WORDS = 6
+# A line of prose holds at least this many words, set one space apart.
+PROSE_LINE_WORDS = 6
+# A text column wraps at a wall nearby when this many lines of prose within this many
+# lines of each other end at most this many columns short of their longest.
 WALL_WINDOW = 10
 WALL_RAGGEDNESS = 8
 # ...and this many of them go on below in lower case.
@@ -160,6 +160,7 @@ def read_blocks(
         join = wrap_kind(
             previous,
             line,
+            indent,
             Column(column, hang, wall),
             first_line=bool(parts) and len(parts[-1]) == 1,
         )
@@ -195,7 +196,9 @@ class Column(NamedTuple):
     wall: int  # the width it wraps at
 
 
-def wrap_kind(previous: str, line: str, above: Column, *, first_line: bool) -> str:
+def wrap_kind(
+    previous: str, line: str, indent: int, above: Column, *, first_line: bool
+) -> str:
     """How the line goes on with the block above, or "" where it starts a new one.
 
     A wrapped line keeps the column of the line above, which reached far (after a
@@ -206,10 +209,6 @@ def wrap_kind(previous: str, line: str, above: Column, *, first_line: bool) -> s
     back to the paragraph's column; lines of centred text share a centre."""
     if not previous:
         return ""
-    text = line.lstrip(" \t")
-    indent = len(line) - len(text)
-    if numeral := NUMERAL.match(line):
-        indent = numeral.end() - 1
     if indent == above.hang and not LIST_NUMBER.match(line):
         return "hanging"
     if BULLET.match(line) or not (
@@ -223,19 +222,17 @@ def wrap_kind(previous: str, line: str, above: Column, *, first_line: bool) -> s
         first_line
         and 0 < above.indent - indent <= MAX_FIRST_LINE_INDENT
         and not BULLET.match(previous)
-        and not BYLINE.match(text)
+        and not BYLINE.match(line.lstrip())
     ):
         return "indented first"
     return "centred" if centred_alike(previous, line) else ""
 
 
-def prose_length(line: str) -> int:
-    """The length of a line of words set one space apart, as many as a wrapped
-    sentence's line holds; 0 for any other line."""
-    body = line.strip(" ")
-    return (
-        len(line) if len(body.split()) >= WALL_PROSE_WORDS and "  " not in body else 0
-    )
+def is_prose_line(line: str) -> bool:
+    """A line of words set one space apart, as many as a wrapped sentence's line holds,
+    and nothing beside it."""
+    text = line.strip()
+    return len(text.split()) >= PROSE_LINE_WORDS and "  " not in text
 
 
 def local_walls(lines: list[str]) -> list[int]:
@@ -245,7 +242,7 @@ def local_walls(lines: list[str]) -> list[int]:
     it); 0 where none does. A list of like lines, each starting anew, has no wall."""
     lines = [line.rstrip() for line in lines]
     indents = [len(line) - len(line.lstrip(" ")) for line in lines]
-    lengths = [prose_length(line) for line in lines]
+    lengths = [len(line) if is_prose_line(line) else 0 for line in lines]
     # The line below goes on with a word in lower case (not a link), at the same indent.
     carried = [
         index + 1 < len(lines)
@@ -319,8 +316,8 @@ def overflows(previous: str, line: str, wall: int) -> bool:
     """The line above reached at least half the wall and not far past it (a wrapped
     dump's wall is measured short of its longest lines; a paragraph joined already is
     longer), and this line's first word would not have fitted on it: the renderer
-    wrapped there. Unless the line above ends a
-    sentence and this one gives the time: a comment's signature below its text."""
+    wrapped there. Unless the line above ends a sentence and this one gives the time: a
+    comment's signature below its text."""
     return (
         MAX_WALL_REACH * wall >= len(previous) >= wall / 2
         and len(previous) + 1 + first_word_length(line) > wall

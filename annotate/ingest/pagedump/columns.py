@@ -13,7 +13,9 @@ import unicodedata
 
 from annotate.ingest.pagedump.blocks import (
     BULLET,
+    PROSE_LINE_WORDS,
     SENTENCE_CLOSE,
+    is_prose_line,
     join_wrapped,
     overflows,
 )
@@ -23,10 +25,9 @@ MIN_GUTTER = 2
 # ...with text on both sides of it in at least this many lines.
 MIN_GUTTER_SUPPORT = 3
 # A band is printed column by column only when a column holds prose: this many runs
-# of at least this many words set one space apart, one ending a sentence (a table of
-# figures, a link grid or a tag cloud keeps its rows).
+# of words set one space apart, as many as a line of prose holds, one ending a sentence
+# (a table of figures, a link grid or a tag cloud keeps its rows).
 MIN_PROSE_PIECES = 3
-MIN_PROSE_WORDS = 6
 # A band that cannot be unfolded is tried again from each of this many lines further
 # down, when it is at most this long (a long table of figures is not tried again from
 # each of its rows).
@@ -249,19 +250,13 @@ def holds_prose(band: list[str], cuts: list[int]) -> bool:
             run
             for piece in column
             for run in WIDE_SPACE.split(piece.strip())
-            if len(run.split()) >= MIN_PROSE_WORDS
+            if len(run.split()) >= PROSE_LINE_WORDS
         ]
         if len(prose) >= MIN_PROSE_PIECES and any(
             SENTENCE_CLOSE.search(run) for run in prose
         ):
             return True
     return False
-
-
-def is_prose_line(piece: str) -> bool:
-    """A line of prose and nothing beside it."""
-    text = piece.strip()
-    return len(text.split()) >= MIN_PROSE_WORDS and not WIDE_SPACE.search(text)
 
 
 def joined_paragraphs(column: list[str], width: int) -> list[str]:
