@@ -27,7 +27,7 @@ from annotate.models import (
     Stance,
     StanceTarget,
 )
-from annotate.review import review_assignments, reviewable_projects
+from annotate.review.decisions import review_assignments, reviewable_projects
 
 
 class MembershipInline(admin.TabularInline):
@@ -113,7 +113,7 @@ class EntityAdmin(admin.ModelAdmin):
 
 # The review back office: annotations, each admin scoped to the projects its user
 # reviews or manages (superusers see all). Review state changes only through the
-# actions, which go through annotate.review and so leave a ReviewEvent behind.
+# actions, which go through annotate.review.decisions and so leave a ReviewEvent behind.
 
 
 class ReviewActionForm(helpers.ActionForm):
@@ -212,20 +212,22 @@ class LabelFilter(admin.SimpleListFilter):
 
 
 class OriginFilter(admin.SimpleListFilter):
-    """Imported annotations hang off inactive "imported:<tool>" users."""
+    """Made here, or imported from another tool (Assignment.is_imported)."""
 
     title = "origin"
     parameter_name = "origin"
 
     def __init__(self, request, params, model, model_admin) -> None:
-        self.username_path = f"{model_admin.annotator_path}__username__startswith"
+        self.imported_path = model_admin.annotator_path.replace(
+            "annotator", "is_imported"
+        )
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
         return [("manual", "made here"), ("imported", "imported")]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        imported = Q(**{self.username_path: "imported:"})
+        imported = Q(**{self.imported_path: True})
         if self.value() == "imported":
             return queryset.filter(imported)
         if self.value() == "manual":

@@ -25,7 +25,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from annotate.ingest.loader import import_paths  # noqa: E402
+from annotate.ingest.load import import_paths  # noqa: E402
 from annotate.models import Project  # noqa: E402
 from bench.corpus import write_jsonl  # noqa: E402
 

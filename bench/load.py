@@ -778,7 +778,8 @@ def check_slots(fixture: Fixture) -> dict:
             "count(*) FILTER (WHERE real <> kept) FROM ("
             " SELECT d.assignment_count AS kept, count(a.id) AS real"
             " FROM annotate_document d LEFT JOIN annotate_assignment a"
-            " ON a.document_id = d.id AND NOT a.is_gold AND a.status <> 'skipped'"
+            " ON a.document_id = d.id AND NOT a.is_gold AND NOT a.is_imported"
+            " AND a.status <> 'skipped'"
             " WHERE d.project_id = %s GROUP BY d.id) AS per_document",
             [fixture.overlap, fixture.project_id],
         )

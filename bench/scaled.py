@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from annotate.models import Label, Membership, Project
-from annotate.review_queue import rescore
+from annotate.review.queue import rescore
 
 ANNOTATORS = 3
 SPANS_PER_ASSIGNMENT = 3  # and a third of documents get one more: 10 spans a document
@@ -46,11 +46,11 @@ def scaled_project(documents: int) -> Project:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO annotate_document (project_id, external_id, title, text, raw, "
-            "url, byline, language, meta, content_hash, story_key, assignment_count, "
+            "url, byline, language, meta, content_hash, story_key, "
             "created_at) SELECT %s, 'b' || n, 'Bench ' || n, "
-            "repeat(%s, %s) || n, '', '', '', 'en', '{}', md5(%s || n), '', %s, now() "
+            "repeat(%s, %s) || n, '', '', '', 'en', '{}', md5(%s || n), '', now() "
             "FROM generate_series(1, %s) AS n",
-            [project.pk, SENTENCE, SENTENCES, slug, ANNOTATORS, documents],
+            [project.pk, SENTENCE, SENTENCES, slug, documents],
         )
         cursor.execute(
             "INSERT INTO annotate_assignment (document_id, annotator_id, status, "

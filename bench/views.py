@@ -36,7 +36,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from annotate import queue  # noqa: E402
+from annotate.labelling import queue  # noqa: E402
 from annotate.ingest.records import DocumentRecord  # noqa: E402
 from annotate.models import (  # noqa: E402
     Assignment,
@@ -136,9 +136,6 @@ def tear_down(world: World) -> None:
     Assignment.objects.filter(
         document__project=world.project, annotator=world.newcomer
     ).delete()
-    Document.objects.filter(project=world.project, assignment_count__gt=3).update(
-        assignment_count=3
-    )
     world.document.delete()
 
 

@@ -217,6 +217,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Connections an import loads batches on at once (building the search vector is most
+# of the database's work).
+IMPORT_THREADS = int(os.environ.get("NEWSAPP_IMPORT_THREADS", "2"))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NEWSAPP_UPLOAD_MAX_BYTES = int(

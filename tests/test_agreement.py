@@ -10,7 +10,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from annotate.agreement import (
+from annotate.models import (
+    Assignment,
+    Label,
+    Membership,
+    Rating,
+    Source,
+    Span,
+    Stance,
+    StanceTarget,
+)
+from annotate.quality.agreement import (
     GOLD,
     CategoricalAgreement,
     SpanAgreement,
@@ -21,16 +31,6 @@ from annotate.agreement import (
     compare_spans,
     project_agreement,
     span_agreement,
-)
-from annotate.models import (
-    Assignment,
-    Label,
-    Membership,
-    Rating,
-    Source,
-    Span,
-    Stance,
-    StanceTarget,
 )
 from tests.conftest import make_document, make_user, member
 
@@ -212,9 +212,11 @@ TEXT = "Sergey Lavrov arrived in Bamako on Monday."
 LAVROV, SERGEY_LAVROV, BAMAKO = (7, 13), (0, 13), (25, 31)
 
 
-def submitted(document, user, *, status=Assignment.Status.SUBMITTED, is_gold=False):
+def submitted(
+    document, user, *, status=Assignment.Status.SUBMITTED, is_gold=False, **fields
+):
     return Assignment.objects.create(
-        document=document, annotator=user, status=status, is_gold=is_gold
+        document=document, annotator=user, status=status, is_gold=is_gold, **fields
     )
 
 
@@ -239,7 +241,7 @@ def two_annotators(project):
 
 
 @pytest.mark.django_db
-def test_it_counts_only_submitted_work_of_active_users(
+def test_it_counts_only_submitted_work_made_here(
     project, labels, two_annotators, django_assert_num_queries
 ):
     alice, bob = two_annotators
@@ -250,8 +252,13 @@ def test_it_counts_only_submitted_work_of_active_users(
         document, make_user("carol"), status=Assignment.Status.ASSIGNED
     )
     add_span(in_progress, BAMAKO, labels["GPE"])
-    imported = submitted(document, make_user("imported:doccano", is_active=False))
+    imported = submitted(
+        document, make_user("imported:doccano", is_active=False), is_imported=True
+    )
     add_span(imported, LAVROV, labels["ORG"])
+    # A member deactivated since: their work stays counted.
+    bob.is_active = False
+    bob.save()
     with django_assert_num_queries(1):
         result = span_agreement(project)
     assert result.coder_pairs() == [(alice.pk, bob.pk)]

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotate.ingest import loader
+from annotate.ingest import load as loader
 from annotate.ingest.records import DocumentRecord, Rejection
 from annotate.models import (
     Assignment,
@@ -323,10 +323,10 @@ def test_it_links_a_publisher_to_the_source_of_its_domain(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_loads_batches_on_parallel_connections_without_loss_or_duplicates(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, settings
 ):
     monkeypatch.setattr(loader, "BATCH_SIZE", 3)
-    monkeypatch.setattr(loader, "LOAD_THREADS", 2)
+    settings.IMPORT_THREADS = 2
     path = write_jsonl(
         tmp_path / "many.jsonl",
         [{"text": f"Article {n}.", "publisher": "AFP"} for n in range(20)],
@@ -342,11 +342,13 @@ def test_it_loads_batches_on_parallel_connections_without_loss_or_duplicates(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_batches_share_new_publishers_and_labels_safely(tmp_path, monkeypatch):
+def test_parallel_batches_share_new_publishers_and_labels_safely(
+    tmp_path, monkeypatch, settings
+):
     """Publishers and labels first seen in one batch recur in the next, which another
     connection inserts at the same time: none may point at an uncommitted row."""
     monkeypatch.setattr(loader, "BATCH_SIZE", 2)
-    monkeypatch.setattr(loader, "LOAD_THREADS", 2)
+    settings.IMPORT_THREADS = 2
     texts = [f"Story {n} from Bamako." for n in range(300)]
     records = [
         {

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from annotate import labelling
+from annotate.labelling import changes as labelling
 from annotate.models import Assignment, AssignmentChange, Label, Span
 from tests.conftest import make_document, member
 

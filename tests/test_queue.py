@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Q
 
+from annotate.labelling.queue import next_assignment
 from annotate.models import Assignment, Document
-from annotate.queue import next_assignment
 from tests.conftest import make_document, member
 
 
@@ -60,7 +60,9 @@ def test_it_does_not_count_imported_annotations_as_taken_slots(project, annotato
     robot = get_user_model().objects.create(
         username="imported:doccano", is_active=False
     )
-    Assignment.objects.create(document=document, annotator=robot, status="submitted")
+    Assignment.objects.create(
+        document=document, annotator=robot, status="submitted", is_imported=True
+    )
     assert next_assignment(project=project, user=annotator).document == document
 
 
@@ -68,7 +70,7 @@ def test_it_does_not_count_imported_annotations_as_taken_slots(project, annotato
 def test_it_goes_on_from_where_the_annotator_left_off_then_back_for_freed_ones(
     project,
 ):
-    from annotate.queue import release
+    from annotate.labelling.queue import release
 
     project.overlap = 1
     project.save()

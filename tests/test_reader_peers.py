@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from annotate.ingest.formats import read_paths
+from annotate.ingest.readers import read_paths
 from annotate.ingest.records import ClassRecord, DocumentRecord, Rejection
 
 SHARED_DATA = Path(
@@ -237,7 +237,7 @@ def test_it_rejects_the_label_studio_off_by_one_span() -> None:
     assert not documents
     assert (
         rejection.reason
-        == "span 343-353 'February 2' does not match its text 'February 22'"
+        == "span 343-353 'Date' 'February 2' does not match its text 'February 22'"
     )
     assert rejection.origin == f"{SERVER_NER / 'tasks.json'}:2"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from annotate.ingest import files, pagedump
-from annotate.ingest.formats import read_paths
-from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest import pagedump
 from annotate.ingest.pagedump import CleanedPage
+from annotate.ingest.readers import files, read_paths
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
 from annotate.ingest.records import ClassRecord, DocumentRecord, Rejection
 
 SHARED_DATA = Path(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotate.citations import cited_sources
-from annotate.rendering import segments
+from annotate.labelling.citations import cited_sources
+from annotate.labelling.rendering import segments
 
 
 @dataclass
@@ -80,7 +80,7 @@ def many_spans(count: int) -> tuple[str, list[FakeRow]]:
 
 def test_it_draws_500_nesting_and_crossing_spans_as_balanced_marks():
     # How fast is measured by bench/views.py, not here.
-    from annotate.rendering import marked_text, span_rows
+    from annotate.labelling.rendering import marked_text, span_rows
 
     text, spans = many_spans(500)
     html = marked_text(text, spans)
@@ -90,7 +90,7 @@ def test_it_draws_500_nesting_and_crossing_spans_as_balanced_marks():
 
 
 def test_it_escapes_hostile_text_in_marks_and_rows():
-    from annotate.rendering import marked_text, span_rows
+    from annotate.labelling.rendering import marked_text, span_rows
 
     text = '<script>alert(1)</script> "quoted"'
     span = FakeRow(1, 0, 8, text[:8], 7, FakeLabel("<b>ORG</b>"))
@@ -100,7 +100,7 @@ def test_it_escapes_hostile_text_in_marks_and_rows():
 
 
 def test_it_shows_a_mention_with_the_words_around_it():
-    from annotate.screen import mention_in_context
+    from annotate.labelling.screen import mention_in_context
 
     text = (
         "On Monday the minister arrived. " * 3

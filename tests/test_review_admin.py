@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from annotate import review
 from annotate.models import Assignment, Label, Membership, Project, ReviewEvent, Span
+from annotate.review import decisions as review
 from tests.conftest import make_document, make_user, member
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +199,8 @@ def test_it_lets_superusers_see_every_project(admin_client, work, other_work):
 def test_it_filters_by_project_label_and_origin(admin_client, project, work):
     imported = make_user("imported:doccano", is_active=False)
     imported_work = submitted(make_document(project, text="Other text."), imported)
+    imported_work.is_imported = True
+    imported_work.save()
     label = Label.objects.get(project=project, kind="entity", name="PERSON")
     Span.objects.create(
         assignment=work, start=0, end=13, label=label, text="Sergey Lavrov"

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotate.models import Assignment, Label, Project, Rating, Source, SourceMerge
-from annotate.sources import (
+from annotate.sources.registry import (
     counted_ratings,
     merge_sources,
     reliability_by_source,
@@ -25,7 +25,10 @@ def rate(project, user, source, value, *, role=Rating.Role.CITED, document=None)
         document=document,
         annotator=user,
         is_gold=False,
-        defaults={"status": Assignment.Status.SUBMITTED},
+        defaults={
+            "status": Assignment.Status.SUBMITTED,
+            "is_imported": user.username.startswith("imported:"),
+        },
     )
     label = Label.objects.get(project=project, kind="reliability", value=value)
     return Rating.objects.create(

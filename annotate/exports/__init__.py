@@ -27,8 +27,8 @@ from annotate.exports.selection import (
     choose_selection,
 )
 from annotate.exports.spans import bio_lines, doccano_lines, span_lines
+from annotate.exports.splits import SplitError, split_documents
 from annotate.models import Assignment, Document, ExportRun, Project
-from annotate.splits import SplitError, split_documents
 
 EXPORTERS: dict[str, Callable[..., Iterator[dict[str, Any]]]] = {
     "documents": document_lines,
@@ -91,7 +91,7 @@ def planned_parts(
     if options.split_by == "story" and documents.filter(story_key="").exists():
         # Computed over the whole project, so a new article can join an old story;
         # skipped while every document has its key, which keeps repeated exports cheap.
-        from annotate.stories import assign_story_keys
+        from annotate.exports.stories import assign_story_keys
 
         assign_story_keys(project)
     try:

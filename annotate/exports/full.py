@@ -1,4 +1,4 @@
-"""The `full` shape: everything needed to restore a project (annotate/ingest/full.py
+"""The `full` shape: everything needed to restore a project (annotate/ingest/readers/full.py
 reads it back). The first line describes the project: its labels, stance targets,
 entities and the sources its documents refer to; then one line per document with every
 assignment (every annotator's and the gold one) and everything hanging off them.
@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from annotate.exports.selection import any_of, document_rows, grouped
+from annotate.fullformat import FORMAT_NAME, FORMAT_VERSION
 from annotate.models import (
     Assignment,
     Document,
@@ -29,8 +30,6 @@ from annotate.models import (
     Stance,
 )
 
-FORMAT_NAME = "newsapp-full"
-FORMAT_VERSION = 1
 DOCUMENT_FIELDS = (
     "external_id",
     "title",

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.tasks import task
 from django.utils.text import get_valid_filename
 
-from annotate.ingest.loader import import_records, restore_project
-from annotate.ingest.records import DocumentRecord, Rejection
+from annotate.ingest.load import import_records
+from annotate.ingest.readers import read_paths
+from annotate.ingest.records import ProjectSetup, ReadItem, Rejection
 from annotate.models import ImportRun, Project
 
 
@@ -42,33 +43,29 @@ def start_upload_import(
 
 @task
 def import_upload(run_id: int) -> None:
-    run = ImportRun.objects.select_related("project").get(pk=run_id)
-    from annotate.ingest.formats import FULL, read_paths
-
+    run = ImportRun.objects.select_related("project", "user").get(pk=run_id)
     folder = upload_folder(run)
-    if run.format == FULL:
-        restore_project([str(folder)], project=run.project, run=run)
-        shutil.rmtree(folder, ignore_errors=True)
-        return
     items = read_paths([folder], format=run.format)
     import_records(
         _named_as_uploaded(items, folder),
         project=run.project,
         run=run,
         strict=run.strict,
+        importer=run.user,
     )
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _named_as_uploaded(
-    items: Iterable[DocumentRecord | Rejection], folder: Path
-) -> Iterator:
+def _named_as_uploaded(items: Iterable[ReadItem], folder: Path) -> Iterator[ReadItem]:
     """Report FILE:LINE with the name the user uploaded, not the path it was kept at."""
     prefix = f"{folder}/"
     for item in items:
         origin = item.origin.removeprefix(prefix)
         if isinstance(item, Rejection):
             yield Rejection(origin, item.reason.replace(prefix, ""))
+        elif isinstance(item, ProjectSetup):
+            item.origin = origin
+            yield item
         else:
             item.origin = origin
             if isinstance(item.meta.get("import"), dict):

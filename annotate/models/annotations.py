@@ -24,6 +24,15 @@ class AssignmentQuerySet(models.QuerySet):
     def gold(self) -> AssignmentQuerySet:
         return self.filter(is_gold=True)
 
+    def imported(self) -> AssignmentQuerySet:
+        """Work imported from other tools, under identities that are not our users."""
+        return self.filter(is_imported=True)
+
+    def by_people(self) -> AssignmentQuerySet:
+        """Work done here by this installation's users (deactivated ones included):
+        what agreement, statistics and the source registry count."""
+        return self.filter(is_imported=False)
+
 
 class Assignment(models.Model):
     """One person's work on one document. Gold is one more Assignment with is_gold=True."""
@@ -60,6 +69,10 @@ class Assignment(models.Model):
     review_comment = models.TextField(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     is_gold = models.BooleanField(default=False)
+    # Imported from another tool (or restored by someone who may not speak for the
+    # people it names): its annotator is an inactive "imported:<name>" identity. Such
+    # work holds no queue slot and is left out of agreement.
+    is_imported = models.BooleanField(default=False, db_default=False)
     # Bumped by every change, so two tabs or two reviewers notice each other's edits.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -89,7 +102,7 @@ class Assignment(models.Model):
             models.Index(
                 fields=["document", "status"], name="assignment_document_status"
             ),
-            # Where an annotator left off in a project (annotate.queue).
+            # Where an annotator left off in a project (annotate.labelling.queue).
             models.Index(
                 fields=["annotator", "document"],
                 condition=Q(is_gold=False),
@@ -314,7 +327,7 @@ class DismissedSuggestion(models.Model):
 class AssignmentChange(models.Model):
     """One change an annotator made to an assignment, with the steps that reverse it:
     the assignment's undo stack (newest last). The steps are plain data, written and
-    read by annotate.labelling alone."""
+    read by annotate.labelling.changes alone."""
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="changes"

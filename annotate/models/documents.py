@@ -27,6 +27,17 @@ class SourceQuerySet(models.QuerySet):
         )
         return self.filter(Q(name__iexact=name) | Q(alias_match)).order_by("id").first()
 
+    def get_or_create_named(self, name: str, *, domain: str = "") -> Source:
+        """The source of that name or alias, created when new. Safe when two requests
+        create the same source at once: INSERT ... ON CONFLICT DO NOTHING waits for the
+        other's commit, after which the second look-up finds its row."""
+        name = name.strip()[: Source._meta.get_field("name").max_length]
+        source = self.named(name)
+        if source is None:
+            self.bulk_create([Source(name=name, domain=domain)], ignore_conflicts=True)
+            source = self.named(name)
+        return source
+
 
 class Source(models.Model):
     """An outlet, agency, channel or person that publishes or is cited.
@@ -105,8 +116,9 @@ class Document(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     story_key = models.CharField(max_length=64, blank=True)
-    # Annotators holding a slot (non-gold, not skipped, by active users). Kept by the
-    # queue in the same transaction as the assignment, so `next` can lock on it.
+    # Annotators holding a slot: non-gold, not skipped, not imported assignments. Kept
+    # by triggers on annotate_assignment (migration 0013), however the rows change
+    # (the queue, the admin, a cascade), so `next` can lock on it and trust it.
     assignment_count = models.PositiveIntegerField(default=0, db_default=0)
     # The review queue's disagreement, per mille (-1: fewer than two annotators; None:
     # no submitted work). Triggers count changes to submitted work in review_changes;
@@ -169,6 +181,19 @@ class Document(models.Model):
 
 
 class EntityQuerySet(models.QuerySet):
+    def get_or_create_named(self, project, name: str, *, type=None) -> Entity:
+        """The project's entity of that name (any case), created when new; safe when
+        two requests create it at once (the unique name decides)."""
+        name = name.strip()[:300]
+        found = self.filter(project=project, name__iexact=name)
+        entity = found.first()
+        if entity is None:
+            self.bulk_create(
+                [Entity(project=project, name=name, type=type)], ignore_conflicts=True
+            )
+            entity = found.first()
+        return entity
+
     def similar_to(self, name: str) -> EntityQuerySet:
         """Entities whose name or an alias resembles `name` (pg_trgm word similarity), best first."""
         from django.contrib.postgres.search import TrigramWordSimilarity

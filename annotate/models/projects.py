@@ -110,7 +110,79 @@ class Membership(models.Model):
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give the colour as #rrggbb.")
 
 
+# Colours new labels take in turn (one not yet used in the project first): distinct
+# hues, each dark enough for black text at 35 % on white and light enough on dark grey.
+LABEL_PALETTE = (
+    "#f4a261",
+    "#2a9d8f",
+    "#e9c46a",
+    "#8ecae6",
+    "#cdb4db",
+    "#ffafcc",
+    "#90be6d",
+    "#f28482",
+    "#84a59d",
+    "#b5838d",
+    "#a2d2ff",
+    "#ffd166",
+)
+
+
+def next_colour(project: Project) -> str:
+    """The first palette colour the project's labels do not use yet, else the next in
+    turn: labels made without a colour are told apart by default."""
+    used = set(Label.objects.filter(project=project).values_list("colour", flat=True))
+    for colour in LABEL_PALETTE:
+        if colour not in used:
+            return colour
+    return LABEL_PALETTE[len(used) % len(LABEL_PALETTE)]
+
+
 class LabelQuerySet(models.QuerySet):
+    def get_or_create_named(
+        self,
+        project: Project,
+        *,
+        kind: str,
+        name: str,
+        colour: str | None = None,
+        shortcut: str = "",
+        value: int | None = None,
+        description: str = "",
+        position: int | None = None,
+    ) -> Label:
+        """The project's label of that kind and name (any case), created when new: with
+        a colour of its own, at the end of its kind, without a key another label of
+        the kind has. Safe when two imports create it at once (the unique name)."""
+        name = name.strip()[:100]
+        found = self.filter(project=project, kind=kind, name__iexact=name)
+        label = found.first()
+        if label is not None:
+            return label
+        siblings = self.filter(project=project, kind=kind)
+        if shortcut and siblings.filter(shortcut=shortcut).exists():
+            shortcut = ""
+        if kind == Label.Kind.RELIABILITY and value is None:
+            highest = siblings.aggregate(models.Max("value"))["value__max"]
+            value = (highest or 0) + 1
+        new = Label(
+            project=project,
+            kind=kind,
+            name=name,
+            colour=colour or next_colour(project),
+            shortcut=shortcut,
+            value=value,
+            description=description,
+            position=siblings.count() if position is None else position,
+        )
+        self.bulk_create([new], ignore_conflicts=True)
+        label = found.first()
+        if label is None and shortcut:  # the key was taken meanwhile: without it
+            new.shortcut = ""
+            self.bulk_create([new], ignore_conflicts=True)
+            label = found.first()
+        return label
+
     def entities(self) -> LabelQuerySet:
         return self.filter(kind=Label.Kind.ENTITY)
 

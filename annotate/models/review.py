@@ -17,6 +17,7 @@ class ReviewEvent(models.Model):
     class Via(models.TextChoices):
         ADMIN = "admin"
         REVIEW = "review", "review screen"
+        RESTORE = "restore", "restore of a full export"
 
     assignment = models.ForeignKey(
         "Assignment", on_delete=models.CASCADE, related_name="review_events"

@@ -44,6 +44,8 @@ class ImportRun(Run):
     read = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
+    # Duplicates whose annotations were merged into the document already there.
+    merged = models.PositiveIntegerField(default=0, db_default=0)
     rejected = models.PositiveIntegerField(default=0)
     rejections = models.JSONField(
         default=list, help_text='[{"origin": "FILE:LINE", "reason": "..."}]'
@@ -53,7 +55,11 @@ class ImportRun(Run):
         return f"import #{self.pk} into {self.project}"
 
     def summary(self) -> str:
-        return f"{self.read} read, {self.imported} imported, {self.duplicates} duplicates, {self.rejected} rejected"
+        merged = f" ({self.merged} with annotations merged)" if self.merged else ""
+        return (
+            f"{self.read} read, {self.imported} imported, "
+            f"{self.duplicates} duplicates{merged}, {self.rejected} rejected"
+        )
 
 
 class ExportRun(Run):

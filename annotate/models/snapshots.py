@@ -1,5 +1,5 @@
 """A project's statistics as last computed, so the statistics page need not recompute
-them (annotate/statistics.py): stale-while-revalidate.
+them (annotate/quality/statistics.py): stale-while-revalidate.
 
 A table rather than the cache: the `default` cache is per process (LocMem), and the
 database cache would need `createcachetable` and gives no atomic "claim the refresh"

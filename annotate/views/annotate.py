@@ -7,27 +7,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import (
-    HttpResponseClientRedirect,
-    reswap,
     retarget,
     trigger_client_event,
 )
 
-from annotate import labelling, queue
 from annotate.access import (
     ProjectAccess,
     assignment_in,
     own_assignment_in,
     project_access,
 )
-from annotate.forms import (
+from annotate.labelling import changes as labelling
+from annotate.labelling import queue
+from annotate.labelling.screen import PART_OF_FRAGMENT, screen_context
+from annotate.labelling.suggestions import suggestions_for
+from annotate.models import Assignment, Entity, Span
+from annotate.views.forms import (
     AssignmentForm,
     ChangeForm,
     LinkForm,
@@ -37,9 +38,14 @@ from annotate.forms import (
     StanceForm,
     SuggestionForm,
 )
-from annotate.models import Assignment, Entity, Span
-from annotate.screen import PART_OF_FRAGMENT, screen_context
-from annotate.suggestions import suggestions_for
+from annotate.views.htmx import (
+    HtmxHttpRequest,
+    back_with_message,
+    flash_error,
+    flash_oob,
+    go,
+    refused,
+)
 
 TEMPLATE = "annotate/annotate.html"
 TEXT_FRAGMENTS = ("doc-text", "span-list")
@@ -53,7 +59,7 @@ STALE_NOTICE = "Another tab changed this document too; the screen now shows both
 
 
 @require_GET
-def next_document(request: HttpRequest, slug: str) -> HttpResponse:
+def next_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug)
     assignment = queue.next_assignment(project=access.project, user=request.user)
     if assignment is None:
@@ -66,27 +72,27 @@ def next_document(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def submit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Submit (or submit again after a correction) and go to the next document."""
     _, assignment = _own_assignment(request, slug, pk)
     if assignment.is_open_to_changes:  # a rejected version comes back for review
         assignment.submit()
-    return _go(request, reverse("annotate:next", args=[slug]))
+    return go(request, reverse("annotate:next", args=[slug]))
 
 
 @require_POST
-def skip(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def skip(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     _, assignment = _own_assignment(request, slug, pk)
     if assignment.status == Assignment.Status.ASSIGNED:
         queue.release(assignment)
-    return _go(request, reverse("annotate:next", args=[slug]))
+    return go(request, reverse("annotate:next", args=[slug]))
 
 
 # The page
 
 
 @require_GET
-def annotate_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def annotate_page(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug)
     assignment = assignment_in(access, pk, request.user)
     context = screen_context(user=request.user, access=access, assignment=assignment)
@@ -94,7 +100,7 @@ def annotate_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def labels_css(request: HttpRequest, slug: str) -> HttpResponse:
+def labels_css(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Label colours as classes: the CSP allows no inline style attributes."""
     access = project_access(request, slug)
     rules = [
@@ -109,11 +115,11 @@ def labels_css(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def span_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def span_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = SpanForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     return _apply(
         request, access, assignment, form, labelling.add_span,
@@ -123,12 +129,12 @@ def span_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def span_relabel(
-    request: HttpRequest, slug: str, pk: int, span_pk: int
+    request: HtmxHttpRequest, slug: str, pk: int, span_pk: int
 ) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = SpanLabelForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:
         return _span_gone(request, access, assignment)
@@ -139,11 +145,13 @@ def span_relabel(
 
 
 @require_POST
-def span_delete(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpResponse:
+def span_delete(
+    request: HtmxHttpRequest, slug: str, pk: int, span_pk: int
+) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:  # already gone (a replayed request, another tab): nothing to do
         return _respond(request, access, assignment, TEXT_FRAGMENTS, "spansChanged")
@@ -154,7 +162,9 @@ def span_delete(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpR
 
 
 @require_http_methods(["GET", "POST"])
-def span_link(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpResponse:
+def span_link(
+    request: HtmxHttpRequest, slug: str, pk: int, span_pk: int
+) -> HttpResponse:
     """GET: the entities resembling the span (pg_trgm). POST: link it to one, or a new one."""
     access, assignment = _own_assignment(request, slug, pk)
     span = _span_of(assignment, span_pk)
@@ -169,7 +179,7 @@ def span_link(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpRes
         return render(request, "annotate/_link_panel.html", context)
     form = LinkForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     if span is None:
         return _span_gone(request, access, assignment)
     data = form.cleaned_data
@@ -180,13 +190,13 @@ def span_link(request: HttpRequest, slug: str, pk: int, span_pk: int) -> HttpRes
 
 
 @require_POST
-def undo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def undo(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Undo the assignment's last change, whatever it was; the panel it was made in
     is redrawn."""
     access, assignment = _own_assignment(request, slug, pk)
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     return _apply(
         request, access, assignment, form, labelling.undo_last_change,
         fragments=lambda undone: UNDONE_FRAGMENTS.get(undone, TEXT_FRAGMENTS),
@@ -199,22 +209,22 @@ def undo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def suggestion_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def suggestion_accept(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return _suggestion(request, slug, pk, accept=True)
 
 
 @require_POST
-def suggestion_dismiss(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def suggestion_dismiss(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return _suggestion(request, slug, pk, accept=False)
 
 
 def _suggestion(
-    request: HttpRequest, slug: str, pk: int, *, accept: bool
+    request: HtmxHttpRequest, slug: str, pk: int, *, accept: bool
 ) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = SuggestionForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     where = {"start": data["start"], "end": data["end"], "label": data["label"]}
     if accept:
@@ -227,11 +237,13 @@ def _suggestion(
 
 
 @require_POST
-def suggestions_accept_all(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def suggestions_accept_all(
+    request: HtmxHttpRequest, slug: str, pk: int
+) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     labels = {label.pk: label for label in access.project.labels.entities()}
     pending = suggestions_for(assignment, list(assignment.spans.all()))
     return _apply(
@@ -244,11 +256,11 @@ def suggestions_accept_all(request: HttpRequest, slug: str, pk: int) -> HttpResp
 
 
 @require_POST
-def stance_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def stance_set(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = StanceForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     return _apply(
         request, access, assignment, form, labelling.set_stance,
@@ -259,11 +271,11 @@ def stance_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def rating_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def rating_set(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access, assignment = _own_assignment(request, slug, pk)
     form = RatingForm(request.POST, assignment=assignment)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     return _apply(
         request, access, assignment, form, labelling.set_rating,
@@ -278,7 +290,7 @@ def rating_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _own_assignment(
-    request: HttpRequest, slug: str, pk: int
+    request: HtmxHttpRequest, slug: str, pk: int
 ) -> tuple[ProjectAccess, Assignment]:
     """Changes are made by the assignment's annotator alone; anyone else gets a 404."""
     access = project_access(request, slug)
@@ -296,7 +308,7 @@ def _span_of(assignment: Assignment, span_pk: int) -> Span | None:
 
 
 def _apply(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: ProjectAccess,
     assignment: Assignment,
     form: AssignmentForm,
@@ -315,7 +327,7 @@ def _apply(
     try:
         result = action(**arguments)
     except labelling.LockedAssignment as error:
-        return _message(request, str(error), status=409)
+        return flash_error(request, str(error), status=409)
     except labelling.Conflict as error:
         if callable(fragments):
             fragments = EVERY_FRAGMENT
@@ -338,7 +350,7 @@ def _apply(
 
 
 def _respond(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: ProjectAccess,
     assignment: Assignment,
     fragments: tuple[str, ...],
@@ -351,11 +363,10 @@ def _respond(
     """The fragments, fresh from the database; the flash line is always sent, so an
     old message goes. Without htmx: back to the screen, the message as a message."""
     if not request.htmx:
-        if message:
-            messages.add_message(
-                request, messages.ERROR if level == "error" else messages.INFO, message
-            )
-        return redirect("annotate:annotate", slug=access.project.slug, pk=assignment.pk)
+        return back_with_message(
+            request, message, level, "annotate:annotate",
+            slug=access.project.slug, pk=assignment.pk,
+        )  # fmt: skip
     if status != 200:  # the change did not touch the assignment: read who did
         assignment.refresh_from_db(fields=["version"])
     parts = {PART_OF_FRAGMENT[name] for name in fragments}
@@ -366,8 +377,7 @@ def _respond(
         render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
         for n, name in enumerate(fragments)
     ]
-    flash = {"message": message, "level": level, "oob": True}
-    body.append(render_to_string("annotate/_flash.html", flash, request))
+    body.append(flash_oob(request, message, level))
     # The first fragment replaces the request's target, whichever panel sent it.
     response = retarget(HttpResponse("".join(body), status=status), f"#{fragments[0]}")
     trigger_client_event(response, event, {"version": assignment.version})
@@ -377,7 +387,7 @@ def _respond(
 
 
 def _span_gone(
-    request: HttpRequest, access: ProjectAccess, assignment: Assignment
+    request: HtmxHttpRequest, access: ProjectAccess, assignment: Assignment
 ) -> HttpResponse:
     message = (
         "That span is gone (deleted in another tab?); the screen now shows the rest."
@@ -386,25 +396,3 @@ def _span_gone(
         request, access, assignment, TEXT_FRAGMENTS, "spansChanged",
         message=message, status=409,
     )  # fmt: skip
-
-
-def _refused(request: HttpRequest, form) -> HttpResponse:
-    message = "; ".join(error for errors in form.errors.values() for error in errors)
-    return _message(request, message, status=400)
-
-
-def _message(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    """An error shown in the screen's flash line (htmx) or as a small page."""
-    response = render(
-        request,
-        "annotate/_flash.html",
-        {"message": message, "level": "error"},
-        status=status,
-    )
-    if request.htmx:
-        response = reswap(retarget(response, "#flash"), "outerHTML")
-    return response
-
-
-def _go(request: HttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

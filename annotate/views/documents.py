@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate.access import document_in, project_access
 from annotate.models import Assignment, Document
+from annotate.views.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
 RECENT_WORK = 15
@@ -79,7 +80,7 @@ def _cursor(value: str | None) -> int | None:
 
 
 @require_GET
-def document_list(request: HttpRequest, slug: str) -> HttpResponse:
+def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug)
     query = request.GET.get("q", "").strip()
     documents = Document.objects.for_project(access.project).search(query).for_list()
@@ -115,7 +116,7 @@ def document_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def document_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def document_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug)
     document = document_in(access, pk)
     meta = document.meta or {}

@@ -12,7 +12,6 @@ from django import forms
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     StreamingHttpResponse,
 )
@@ -29,9 +28,10 @@ from annotate.exports import (
     planned_parts,
 )
 from annotate.exports.selection import SELECTIONS, ExportReport
+from annotate.exports.splits import SPLIT_BY, SplitError, parse_split
 from annotate.exports.stored import part_file, start_export
 from annotate.models import ExportRun
-from annotate.splits import SPLIT_BY, SplitError, parse_split
+from annotate.views.htmx import HtmxHttpRequest
 
 RECENT_RUNS = 20
 DEFAULT_SELECTION = ""  # gold where it exists, else the majority
@@ -74,7 +74,7 @@ class ExportForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def export_page(request: HttpRequest, slug: str) -> HttpResponse:
+def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     form = ExportForm(request.POST or None, initial={"split_by": "story"})
     if request.method == "POST" and form.is_valid():
@@ -105,7 +105,7 @@ def _status(form: forms.Form) -> int:
 
 
 @require_GET
-def export_run(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def export_run(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     run = get_object_or_404(
         ExportRun.objects.select_related("user"), project=access.project, pk=pk
@@ -118,7 +118,7 @@ def export_run(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> FileResponse:
     """The kept file of a finished export (?part=train for one part of a split)."""
     access = project_access(request, slug, at_least=Role.REVIEWER)
     run = get_object_or_404(ExportRun, project=access.project, pk=pk)
@@ -136,7 +136,7 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 
 
 @require_GET
-def export_stream(request: HttpRequest, slug: str) -> HttpResponse:
+def export_stream(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The whole export streamed as it is read: the first line leaves at once and the
     server holds one chunk of documents at a time. Recorded as an ExportRun."""
     access = project_access(request, slug, at_least=Role.REVIEWER)

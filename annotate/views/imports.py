@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotate.access import Role, project_access
-from annotate.ingest.formats import FORMATS
+from annotate.ingest.readers import FORMATS
 from annotate.ingest.uploads import start_upload_import
 from annotate.models import ImportRun
+from annotate.views.htmx import HtmxHttpRequest
 
 RECENT_RUNS = 20
 
@@ -37,7 +38,7 @@ class ImportForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest, slug: str) -> HttpResponse:
+def import_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.MANAGER)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -57,7 +58,7 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def import_run(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def import_run(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.MANAGER)
     run = get_object_or_404(
         ImportRun.objects.select_related("user"), project=access.project, pk=pk

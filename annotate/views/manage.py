@@ -5,17 +5,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotate.access import Role, project_access
-from annotate.forms import LabelForm, MemberForm, ProjectSettingsForm, StanceTargetForm
 from annotate.models import Membership
+from annotate.views.forms import (
+    LabelForm,
+    MemberForm,
+    ProjectSettingsForm,
+    StanceTargetForm,
+)
+from annotate.views.htmx import HtmxHttpRequest
 
 
 @require_http_methods(["GET", "POST"])
-def manage_project(request: HttpRequest, slug: str) -> HttpResponse:
+def manage_project(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.MANAGER)
     project = access.project
     action = request.POST.get("action", "")
@@ -67,7 +73,7 @@ def _save(action: str, form, project) -> None:
         form.save()
 
 
-def _remove(request: HttpRequest, project, action: str, pk: str) -> None:
+def _remove(request: HtmxHttpRequest, project, action: str, pk: str) -> None:
     """Remove a member, a label or a target; labels and targets in use are kept."""
     kinds = {
         "remove-member": project.memberships,

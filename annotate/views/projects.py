@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate.models import Project
+from annotate.views.htmx import HtmxHttpRequest
 
 
 @require_GET
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: HtmxHttpRequest) -> HttpResponse:
     projects = Project.objects.visible_to(request.user)
     return render(request, "annotate/project_list.html", {"projects": projects})

@@ -11,23 +11,30 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import trigger_client_event
 
-from annotate import adjudication
 from annotate.access import ProjectAccess, Role, document_in, project_access
-from annotate.adjudication import Conflict
 from annotate.models import Assignment, Document, Label, Rating, Span, Stance
-from annotate.review_queue import (
+from annotate.review import adjudication
+from annotate.review.adjudication import Conflict
+from annotate.review.queue import (
     QUEUE_ORDERS,
     QueueFilters,
     document_score,
     parse_cursor,
     review_queue,
+)
+from annotate.views.htmx import (
+    HtmxHttpRequest,
+    back_with_message,
+    flash_error,
+    flash_oob,
+    refused,
 )
 
 QUEUE_PAGE = 50
@@ -143,11 +150,11 @@ class DecideForm(forms.Form):
 
 
 @require_GET
-def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
+def queue_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     form = QueueForm(request.GET, project=access.project)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     rows = review_queue(
         access.project,
         form.filters(),
@@ -171,13 +178,13 @@ def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def next_in_queue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def next_in_queue(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The document after this one in the queue, with the filters the queue had."""
     access = project_access(request, slug, at_least=Role.REVIEWER)
     document = document_in(access, pk)
     form = QueueForm(request.GET, project=access.project)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     filters = form.filters()
     score = document_score(access.project, document.pk)
     rows = review_queue(access.project, filters, after=(score, document.pk), limit=1)
@@ -193,19 +200,19 @@ def next_in_queue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def adjudicate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def adjudicate(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     document = document_in(access, pk)
     return render(request, TEMPLATE, _context(request, access, document))
 
 
 @require_POST
-def take(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def take(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Copy one annotator's span, stance or rating into gold."""
     access, document = _reviewed_document(request, slug, pk)
     form = ItemForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     item = _annotators_item(document, form.cleaned_data)
     return _apply(
         request, access, document, form, adjudication.take,
@@ -214,12 +221,12 @@ def take(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def gold_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def gold_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Remove a gold item, or give it another label."""
     access, document = _reviewed_document(request, slug, pk)
     form = GoldEditForm(request.POST, project=access.project)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     item = _gold_item(document, data)
     if data["action"] == "remove":
@@ -236,19 +243,19 @@ def gold_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def take_agreed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def take_agreed(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Copy into gold every item on which at least k annotators agree."""
     access, document = _reviewed_document(request, slug, pk)
     form = AgreedForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     annotators = (
         Assignment.objects.filter(document=document, is_gold=False).submitted().count()
     )
     k = form.cleaned_data["k"]
     if k > max(annotators, 1):
         message = f"k: at most {annotators}, the annotators who submitted; not {k}."
-        return _message(request, message, status=400)
+        return flash_error(request, message, status=400)
     version = _gold_version(document)
     # Never a Conflict: a gold choice that differs from the agreed one is kept.
     outcome = adjudication.take_agreed(document, reviewer=request.user, k=k)
@@ -261,12 +268,12 @@ def take_agreed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def decide(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Accept or reject one annotator's version, with a comment."""
     access, document = _reviewed_document(request, slug, pk)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form)
+        return refused(request, form)
     data = form.cleaned_data
     assignment = (
         Assignment.objects.filter(
@@ -292,7 +299,7 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _reviewed_document(
-    request: HttpRequest, slug: str, pk: int
+    request: HtmxHttpRequest, slug: str, pk: int
 ) -> tuple[ProjectAccess, Document]:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     return access, document_in(access, pk)
@@ -350,7 +357,7 @@ def _stale(form: forms.Form, stored_version: int) -> bool:
 
 
 def _apply(
-    request: HttpRequest, access: ProjectAccess, document: Document, form, action, /,
+    request: HtmxHttpRequest, access: ProjectAccess, document: Document, form, action, /,
     **arguments,
 ) -> HttpResponse:  # fmt: skip
     """Run a gold change and answer with the fresh screen; 409 on a Conflict."""
@@ -363,7 +370,9 @@ def _apply(
     return _respond(request, access, document, message=notice, level="notice")
 
 
-def _context(request: HttpRequest, access: ProjectAccess, document: Document) -> dict:
+def _context(
+    request: HtmxHttpRequest, access: ProjectAccess, document: Document
+) -> dict:
     versions = adjudication.document_versions(document)
     labels = list(access.project.labels.all())
     annotators = len(versions.annotators)
@@ -399,48 +408,23 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
 
 
 def _respond(
-    request: HttpRequest, access: ProjectAccess, document: Document, *,
+    request: HtmxHttpRequest, access: ProjectAccess, document: Document, *,
     message: str = "", level: str = "error", status: int = 200,
 ) -> HttpResponse:  # fmt: skip
     """The screen's regions, fresh from the database, and the flash line (always sent,
     so an old message goes). Without htmx: back to the screen, with the message."""
     if not request.htmx:
-        if message:
-            level_of = messages.ERROR if level == "error" else messages.INFO
-            messages.add_message(request, level_of, message)
-        return redirect("annotate:adjudicate", slug=access.project.slug, pk=document.pk)
+        return back_with_message(
+            request, message, level, "annotate:adjudicate",
+            slug=access.project.slug, pk=document.pk,
+        )  # fmt: skip
     context = _context(request, access, document)
     body = [
         render_to_string(f"{TEMPLATE}#adjudication", context, request),
         render_to_string(f"{TEMPLATE}#decisions", {**context, "oob": True}, request),
-        render_to_string(
-            "annotate/_flash.html",
-            {"message": message, "level": level, "oob": True},
-            request,
-        ),
+        flash_oob(request, message, level),
     ]
     response = HttpResponse("".join(body), status=status)
     return trigger_client_event(
         response, "goldChanged", {"version": context["gold_version"]}
     )
-
-
-def _refused(request: HttpRequest, form: forms.Form) -> HttpResponse:
-    """400 naming every field that was wrong and why."""
-    problems = []
-    for name, errors in form.errors.items():
-        for error in errors:
-            problems.append(error if name == "__all__" else f"{name}: {error}")
-    return _message(request, "; ".join(problems), status=400)
-
-
-def _message(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    response = render(
-        request,
-        "annotate/_flash.html",
-        {"message": message, "level": "error"},
-        status=status,
-    )
-    if request.htmx:
-        response = reswap(retarget(response, "#flash"), "outerHTML")
-    return response

@@ -8,12 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate.models import Source
-from annotate.sources import (
+from annotate.sources.registry import (
     can_merge_sources,
     counted_ratings,
     registry_projects,
@@ -21,7 +21,8 @@ from annotate.sources import (
     search_sources,
     source_reliability,
 )
-from annotate.sources import merge_sources as merge_into
+from annotate.sources.registry import merge_sources as merge_into
+from annotate.views.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
 
@@ -51,7 +52,7 @@ class MergeSourceForm(forms.Form):
         return other
 
 
-def _registry_projects_or_403(request: HttpRequest):
+def _registry_projects_or_403(request: HtmxHttpRequest):
     projects = registry_projects(request.user)
     if not projects.exists():
         raise PermissionDenied("The source registry is for reviewers and managers.")
@@ -59,7 +60,7 @@ def _registry_projects_or_403(request: HttpRequest):
 
 
 @require_GET
-def source_list(request: HttpRequest) -> HttpResponse:
+def source_list(request: HtmxHttpRequest) -> HttpResponse:
     projects = _registry_projects_or_403(request)
     query = request.GET.get("q", "").strip()[:300]
     page = Paginator(search_sources(query).order_by("name", "id"), PAGE_SIZE).get_page(
@@ -83,7 +84,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, source: Source, form: MergeSourceForm | None
+    request: HtmxHttpRequest, source: Source, form: MergeSourceForm | None
 ) -> HttpResponse:
     projects = _registry_projects_or_403(request)
     can_merge = can_merge_sources(request.user)
@@ -102,13 +103,13 @@ def _detail(
 
 
 @require_GET
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _registry_projects_or_403(request)
     return _detail(request, get_object_or_404(Source, pk=pk), None)
 
 
 @require_POST
-def source_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def source_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not can_merge_sources(request.user):
         raise PermissionDenied("Merging sources is for managers.")
     keep = get_object_or_404(Source, pk=pk)

@@ -1,6 +1,6 @@
 """A project's statistics page: distribution, progress, agreement, confusion (reviewers up).
 
-The page shows the stored snapshot (annotate/statistics.py): fresh as it is, stale with a
+The page shows the stored snapshot (annotate/quality/statistics.py): fresh as it is, stale with a
 refresh queued behind it. A project without one is computed in the request when small,
 and in the background when big, the page polling until it is ready.
 """
@@ -8,13 +8,14 @@ and in the background when big, the page polling until it is ready.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate.access import ProjectAccess, Role, project_access
 from annotate.models import StatisticsSnapshot
-from annotate.statistics import compute_snapshot, request_refresh
+from annotate.quality.statistics import compute_snapshot, request_refresh
+from annotate.views.htmx import HtmxHttpRequest
 
 TEMPLATE = "annotate/statistics.html"
 
@@ -25,7 +26,7 @@ def _is_small(documents: int) -> bool:
     return documents < settings.STATISTICS_INLINE_DOCUMENTS
 
 
-def _statistics_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+def _statistics_page(request: HtmxHttpRequest, access: ProjectAccess) -> HttpResponse:
     """The page, or with htmx its #statistics region. One query when a snapshot is
     served, however big the project."""
     project = access.project
@@ -52,13 +53,13 @@ def _statistics_page(request: HttpRequest, access: ProjectAccess) -> HttpRespons
 
 
 @require_GET
-def project_stats(request: HttpRequest, slug: str) -> HttpResponse:
+def project_stats(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.REVIEWER)
     return _statistics_page(request, access)
 
 
 @require_POST
-def recompute_stats(request: HttpRequest, slug: str) -> HttpResponse:
+def recompute_stats(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Recompute now: in the request for a small project, else as a background task
     (not a second one if a refresh is already queued)."""
     access = project_access(request, slug, at_least=Role.REVIEWER)

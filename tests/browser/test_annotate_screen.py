@@ -137,7 +137,7 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
         / "demo"
         / "000_60c56a25115bd218.txt"
     )
-    from annotate.ingest.loader import import_paths
+    from annotate.ingest.load import import_paths
 
     import_paths([seed], project=project, format="pagedump")
     StanceTarget.objects.create(

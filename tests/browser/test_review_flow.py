@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from annotate.ingest.loader import import_paths
+from annotate.ingest.load import import_paths
 from annotate.models import Assignment, Document
 from tests.conftest import SEEDS, member
 

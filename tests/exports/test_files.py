@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotate.exports import export_to_path
-from annotate.ingest.loader import import_paths
+from annotate.exports.stories import AUTO_PREFIX, assign_story_keys
+from annotate.ingest.load import import_paths
 from annotate.models import Assignment, Document, Project, Span
-from annotate.stories import AUTO_PREFIX, assign_story_keys
 from tests.annotated_world import work
 from tests.conftest import SEEDS, make_document
 

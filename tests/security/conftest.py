@@ -112,7 +112,6 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
         text=TEXT,
         title=f"Lavrov in Mali {PROJECT_MARKER}",
         publisher=publisher,
-        assignment_count=2,
     )
     spare = make_document(project, text="A second article about Niger.", title="Niger")
     other_document = make_document(other, text="Another project's article.")

@@ -1,5 +1,5 @@
 """Uploads and archives: size limits, zip bombs and path traversal are refused, through
-annotate.ingest.formats.read_paths (and the upload form for the size limit)."""
+annotate.ingest.readers.read_paths (and the upload form for the size limit)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotate.ingest.formats import read_paths
+from annotate.ingest.readers import read_paths
 from annotate.ingest.records import DocumentRecord, Rejection
 from annotate.models import ImportRun
 

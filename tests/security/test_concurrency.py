@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client
 
-from annotate import queue, review
+from annotate.labelling import queue
 from annotate.models import (
     Assignment,
     Document,
@@ -23,6 +23,7 @@ from annotate.models import (
     Stance,
     StanceTarget,
 )
+from annotate.review import decisions as review
 from tests.conftest import make_document, member
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-"""Property-based tests of every input format of annotate.ingest.formats.read_paths:
+"""Property-based tests of every input format of annotate.ingest.readers.read_paths:
 whatever the bytes, nothing raises, every rejection says where and why, and every
 valid record comes out, in order. Then a few examples through the loader."""
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate.ingest.formats import FORMATS, read_paths
-from annotate.ingest.loader import import_paths
+from annotate.ingest.load import import_paths
+from annotate.ingest.readers import FORMATS, read_paths
 from annotate.ingest.records import DocumentRecord, Rejection
 from annotate.models import Document, Project, Span
 

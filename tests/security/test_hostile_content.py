@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
-from annotate.ingest.formats import read_paths
+from annotate.ingest.readers import read_paths
 from tests.conftest import make_document
 from tests.security.conftest import all_routes, fill
 from tests.security.hostile import hostile_world, unsafe_markup

@@ -331,7 +331,7 @@ def test_it_refuses_to_overwrite_a_stance_chosen_in_another_tab(
         ("rating-set", {"source": "  "}, "required"),
         ("span-link", {"entity": 0}, "No such entity"),
         ("span-link", {}, "Choose an entity"),
-        ("suggestion-accept", {"start": 3, "end": 3}, "outside the text"),
+        ("suggestion-accept", {"start": 3, "end": 3}, "empty or reversed"),
     ],
 )
 def test_it_refuses_bad_input_with_a_message(

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotate import review
 from annotate.models import Assignment, Document, Label, Membership
-from annotate.review_queue import QueueFilters, review_queue
+from annotate.review import decisions as review
+from annotate.review.queue import QueueFilters, review_queue
 from tests.annotated_world import work
 from tests.conftest import make_document, member
 
@@ -191,9 +191,9 @@ def test_it_answers_quickly_with_thousands_of_documents(reviewer_client, queue):
 BULK_SQL = """
 WITH docs AS (
     INSERT INTO annotate_document (project_id, external_id, title, text, raw, url,
-        byline, language, meta, content_hash, story_key, assignment_count, created_at)
+        byline, language, meta, content_hash, story_key, created_at)
     SELECT %(project)s, '', 'Bulk ' || n, repeat('word ', 40), '', '', '', '', '{}',
-           'bulk-' || n, '', 2, now()
+           'bulk-' || n, '', now()
     FROM generate_series(1, %(documents)s) AS n RETURNING id
 ), people AS (
     SELECT id AS user_id, row_number() OVER (ORDER BY username) AS k

@@ -9,7 +9,6 @@ from django.tasks import default_task_backend
 from django.urls import reverse
 from django.utils import timezone
 
-from annotate import statistics
 from annotate.models import (
     Assignment,
     Label,
@@ -19,6 +18,7 @@ from annotate.models import (
     StatisticsSnapshot,
 )
 from annotate.models.snapshots import REFRESH_CLAIM_TIMEOUT, SNAPSHOT_FORMAT
+from annotate.quality import statistics
 from tests.conftest import make_document, make_user
 
 pytestmark = pytest.mark.django_db

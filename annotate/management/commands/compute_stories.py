@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from annotate.exports.stories import assign_story_keys
 from annotate.models import Document, Project
-from annotate.stories import assign_story_keys
 
 
 class Command(BaseCommand):

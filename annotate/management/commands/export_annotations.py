@@ -18,8 +18,8 @@ from annotate.exports import (
     write_jsonl,
 )
 from annotate.exports.selection import ALL, GOLD, MAJORITY, ExportReport
+from annotate.exports.splits import SPLIT_BY
 from annotate.models import Project
-from annotate.splits import SPLIT_BY
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotate.ingest.formats import FORMATS
-from annotate.ingest.loader import LoadCounts, import_paths
+from annotate.ingest.load import LoadCounts, import_paths
+from annotate.ingest.readers import FORMATS
 from annotate.models import Project
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotate.sources import load_reference_ratings, read_reference_corpus
+from annotate.sources.reference import load_reference_ratings, read_reference_corpus
 
 
 def corpus_name(path: Path) -> str:

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotate.ingest.loader import import_paths
+from annotate.ingest.load import import_paths
 from annotate.models import Membership, Project, StanceTarget
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"

@@ -7,14 +7,14 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from annotate.ingest.files import TextLine, file_origin, iter_text_lines
-from annotate.ingest.jsonl import (
+from annotate.ingest.readers.files import TextLine, file_origin, iter_text_lines
+from annotate.ingest.readers.jsonl import (
     RecordProblem,
     import_meta,
     read_records,
     record_from_object,
 )
-from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
 from annotate.ingest.records import DocumentRecord, Rejection, SpanRecord
 
 ANNOTATOR = "doccano"

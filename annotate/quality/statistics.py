@@ -22,22 +22,6 @@ from django.db.models.functions import TruncDate
 from django.tasks import task
 from django.utils import timezone
 
-from annotate.agreement import (
-    GOLD,
-    CategoricalAgreement,
-    PairAgreement,
-    SpanAgreement,
-    counted_assignments,
-    project_agreement,
-)
-from annotate.charts import (
-    BarChart,
-    Heatmap,
-    LineChart,
-    bar_chart,
-    cumulative_chart,
-    heatmap,
-)
 from annotate.models import (
     Assignment,
     Label,
@@ -48,6 +32,22 @@ from annotate.models import (
     StatisticsSnapshot,
 )
 from annotate.models.snapshots import REFRESH_CLAIM_TIMEOUT, SNAPSHOT_FORMAT
+from annotate.quality.agreement import (
+    GOLD,
+    CategoricalAgreement,
+    PairAgreement,
+    SpanAgreement,
+    counted_assignments,
+    project_agreement,
+)
+from annotate.quality.charts import (
+    BarChart,
+    Heatmap,
+    LineChart,
+    bar_chart,
+    cumulative_chart,
+    heatmap,
+)
 
 NONE_LABEL = "(none)"
 
@@ -118,7 +118,7 @@ def annotator_progress(
         mine.filter(
             status=Status.SUBMITTED,
             submitted_at__isnull=False,
-            annotator__is_active=True,
+            is_imported=False,
         )
         .annotate(day=TruncDate("submitted_at"))
         .values_list("annotator__username", "day")

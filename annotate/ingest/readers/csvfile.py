@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-from annotate.ingest.files import TextLine, file_origin, iter_text_lines
-from annotate.ingest.jsonl import RecordProblem, record_from_object
+from annotate.ingest.readers.files import TextLine, file_origin, iter_text_lines
+from annotate.ingest.readers.jsonl import RecordProblem, record_from_object
 from annotate.ingest.records import DocumentRecord, Rejection
 
 MAX_FIELD_CHARS = 64 * 1024 * 1024

@@ -13,10 +13,11 @@ from typing import Any, BinaryIO
 
 from dateutil import parser as date_parser
 
-from annotate.ingest.files import file_origin
-from annotate.ingest.html import NO_TEXT, extract_article
-from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.readers.files import file_origin
+from annotate.ingest.readers.html import NO_TEXT, extract_article
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
 from annotate.ingest.records import ClassRecord, DocumentRecord, Rejection, SpanRecord
+from annotate.offsets import span_problem
 
 TYPE_NAMES = {
     bool: "bool",
@@ -119,25 +120,15 @@ def checked_span(
     entity: str = "",
 ) -> SpanRecord:
     """A span whose offsets fit the text and, when the source gave one, its text."""
-    where = f"span {start}-{end}"
-    for value in (start, end):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise RecordProblem(
-                f"{where}: offsets must be integers, got {type_name(value)}"
-            )
     if not isinstance(label, str) or not label.strip():
-        raise RecordProblem(f"{where} has no label")
+        raise RecordProblem(f"span {start}-{end} has no label")
+    if expected is not None and not isinstance(expected, str):
+        raise RecordProblem(f"span {start}-{end}: 'text' must be a string")
+    where = f"span {start}-{end} {label!r}"
+    if problem := span_problem(text, start, end, snapshot=expected, where=where):
+        raise RecordProblem(problem)
     assert isinstance(start, int) and isinstance(end, int)
-    if start >= end:
-        raise RecordProblem(f"{where} {label!r} is empty or reversed")
-    if start < 0 or end > len(text):
-        raise RecordProblem(
-            f"{where} {label!r} lies outside the text ({len(text)} characters)"
-        )
-    covered = text[start:end]
-    if expected is not None and covered != expected:
-        raise RecordProblem(f"{where} {covered!r} does not match its text {expected!r}")
-    return SpanRecord(start, end, label, covered, entity)
+    return SpanRecord(start, end, label, text[start:end], entity)
 
 
 def span_from_item(text: str, item: object) -> SpanRecord:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
-from annotate.ingest.files import DecodedText, file_origin, read_document_text
+from annotate.ingest.readers.files import DecodedText, file_origin, read_document_text
 from annotate.ingest.records import DocumentRecord, Rejection
 
 NO_PAGE_TEXT = "no article text found in the page dump"

@@ -47,7 +47,7 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
         uses.subtract(
             Span.objects.filter(
                 assignment__document_id=document.pk,
-                assignment__annotator__is_active=True,
+                assignment__is_imported=False,
             )
             .exclude(assignment=assignment)
             .values_list("text", "label_id")

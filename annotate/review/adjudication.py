@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from annotate import review
+from annotate.labelling.rendering import segments
 from annotate.models import (
     Assignment,
     Document,
@@ -29,7 +29,7 @@ from annotate.models import (
     Span,
     Stance,
 )
-from annotate.rendering import segments
+from annotate.review import decisions as review
 
 Status, ReviewState = Assignment.Status, Assignment.ReviewState
 
@@ -365,7 +365,7 @@ def decide(
     assignment: Assignment, *, reviewer, action: str, comment: str,
     seen_version: int | None,
 ) -> None:  # fmt: skip
-    """Accept or reject one annotator's version (through annotate.review, which writes
+    """Accept or reject one annotator's version (through annotate.review.decisions, which writes
     the ReviewEvent). Refused (Conflict) when it changed since the screen showed it:
     its annotator resubmitted, or another reviewer decided."""
     with transaction.atomic():

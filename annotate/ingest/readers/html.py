@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from trafilatura import bare_extraction
 
-from annotate.ingest.files import DecodedText, file_origin, read_document_text
+from annotate.ingest.readers.files import DecodedText, file_origin, read_document_text
 from annotate.ingest.records import DocumentRecord, Rejection
 
 NO_TEXT = "no article text found in the HTML"

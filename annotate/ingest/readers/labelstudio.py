@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-from annotate.ingest.jsonl import (
+from annotate.ingest.readers.jsonl import (
     RecordProblem,
     checked_span,
     read_records,
     record_from_object,
 )
-from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
 from annotate.ingest.records import ClassRecord, DocumentRecord, Rejection, SpanRecord
 
 ANNOTATOR = "labelstudio"

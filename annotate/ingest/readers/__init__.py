@@ -12,16 +12,18 @@ from itertools import chain, islice
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from annotate.ingest import (
+from annotate.fullformat import FORMAT_NAME
+from annotate.ingest.readers import (
     csvfile,
     doccano,
+    full,
     html,
     jsonl,
     labelstudio,
     plaintext,
     prodigy,
 )
-from annotate.ingest.files import (
+from annotate.ingest.readers.files import (
     BINARY_SNIFF_BYTES,
     InputFile,
     binary_problem,
@@ -29,10 +31,8 @@ from annotate.ingest.files import (
     open_inputs,
     peek_head,
 )
-from annotate.ingest.jsonstream import JsonRecord, iter_json
-from annotate.ingest.records import DocumentRecord, Rejection
-
-type Item = DocumentRecord | Rejection
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
+from annotate.ingest.records import ReadItem, Rejection
 
 FORMATS = (
     "auto",
@@ -46,8 +46,7 @@ FORMATS = (
     "prodigy",
     "full",
 )
-# newsapp's own `full` export restores a project (annotate/ingest/full.py) rather than
-# yielding records, so import_paths dispatches it before reading anything.
+# newsapp's own `full` export restores a project: read only when named, never sniffed.
 FULL = "full"
 JSON_SNIFFED = "json"  # .json/.jsonl in auto mode: the first object decides
 SNIFF_ITEMS = 100
@@ -76,7 +75,7 @@ READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
 def read_paths(
     paths: Iterable[str | Path], *, format: str = "auto"
-) -> Iterator[DocumentRecord | Rejection]:
+) -> Iterator[ReadItem]:
     """Every record of every file under `paths`, in order; `format` is one of FORMATS."""
     if format not in FORMATS:
         raise ValueError(
@@ -89,7 +88,7 @@ def read_paths(
             yield from read_file(item, format)
 
 
-def read_file(item: InputFile, format: str) -> Iterator[DocumentRecord | Rejection]:
+def read_file(item: InputFile, format: str) -> Iterator[ReadItem]:
     last_line, head = 1, b""
     produced = False
     try:
@@ -114,7 +113,7 @@ def read_file(item: InputFile, format: str) -> Iterator[DocumentRecord | Rejecti
         yield Rejection(file_origin(item.name), "no records found in the file")
 
 
-def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[Item]:
+def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[ReadItem]:
     suffix = PurePosixPath(item.format_name).suffix.lower()
     fmt = FORMAT_BY_SUFFIX.get(suffix) if format == "auto" else format
     name = item.name
@@ -135,7 +134,9 @@ def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[Item]:
     if fmt == JSON_SNIFFED:
         fmt, items = _sniff_json(items)
     if fmt == FULL:
-        return iter([Rejection(file_origin(name), FULL_NEEDS_FLAG)])
+        if format != FULL:  # a restore changes the project: only when asked for
+            return iter([Rejection(file_origin(name), FULL_NEEDS_FLAG)])
+        return full.read(items, name)
     return JSON_READERS[fmt](items, name)
 
 
@@ -166,7 +167,7 @@ FULL_NEEDS_FLAG = (
 
 
 def json_format_of(obj: dict[str, Any]) -> str:
-    if obj.get("kind") == "project" and obj.get("format") == "newsapp-full":
+    if obj.get("kind") == "project" and obj.get("format") == FORMAT_NAME:
         return FULL
     if isinstance(obj.get("data"), dict) and "text" not in obj:
         return "labelstudio"

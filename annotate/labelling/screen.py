@@ -11,12 +11,12 @@ import markdown
 import nh3
 from django.urls import reverse
 
-from annotate import queue
 from annotate.access import ProjectAccess
-from annotate.citations import cited_sources
+from annotate.labelling import queue
+from annotate.labelling.citations import cited_sources
+from annotate.labelling.rendering import marked_text, span_rows
+from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Document, Label, Rating
-from annotate.rendering import marked_text, span_rows
-from annotate.suggestions import suggestions_for
 
 # The screen's regions, each an inline partial of annotate/annotate.html.
 # PAGE is what only a full page shows: the progress line and the guidelines.

@@ -13,13 +13,14 @@ from annotate.models import (
     Project,
     StanceTarget,
 )
+from annotate.offsets import span_problem
 
 
 class AssignmentForm(forms.Form):
     """Base of every change to an assignment: knows the assignment, so offsets and
     labels are checked against it. Every change carries the version the screen showed
     and, where it changes one thing, the label the screen showed it with, so a change
-    from an out-of-date tab can be told apart (see annotate.labelling)."""
+    from an out-of-date tab can be told apart (see annotate.labelling.changes)."""
 
     version = forms.IntegerField(min_value=0, required=False)
     seen_label = forms.IntegerField(min_value=0, required=False)
@@ -57,14 +58,9 @@ class AssignmentForm(forms.Form):
     ) -> None:
         if start is None or end is None:
             return
-        if not 0 <= start < end <= len(self.text):
-            raise forms.ValidationError(
-                f"The {what} {start}-{end} is outside the text, which has {len(self.text)} characters."
-            )
-        if text is not None and self.text[start:end] != text:
-            raise forms.ValidationError(
-                f"The {what} {start}-{end} reads {self.text[start:end]!r} in the document, not {text!r}."
-            )
+        where = f"The {what} {start}-{end}"
+        if problem := span_problem(self.text, start, end, snapshot=text, where=where):
+            raise forms.ValidationError(problem + ".")
 
 
 class SpanForm(AssignmentForm):

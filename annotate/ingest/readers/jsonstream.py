@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from annotate.ingest.files import TextLine, file_origin, iter_text_lines
+from annotate.ingest.readers.files import TextLine, file_origin, iter_text_lines
 from annotate.ingest.records import Rejection
 
 MAX_PIECE_BYTES = 1024 * 1024

@@ -7,8 +7,8 @@ The arithmetic lives in small accumulators that know nothing of the database, so
 check them against hand-computed values and against the `krippendorff` and scikit-learn
 reference implementations.
 
-Who counts: submitted, non-gold assignments of active users. Imported annotations hang
-off inactive "imported:<tool>" users and are left out. The gold version (is_gold) never
+Who counts: submitted, non-gold assignments made here (deactivated members' included);
+imported annotations (Assignment.is_imported) are left out. The gold version (is_gold) never
 enters the inter-annotator figures; each annotator is compared with it separately.
 """
 
@@ -372,13 +372,13 @@ class CategoricalAgreement:
 
 
 def counted_assignments(project: Project) -> QuerySet[Assignment]:
-    """The project's assignments that count: submitted by active users, plus gold.
+    """The project's assignments that count: submitted work made here, plus gold.
 
     Gold counts from the moment it exists (whatever its status), so reviewers watch
     annotators' agreement with it while they build it.
     """
     return Assignment.objects.filter(document__project=project).filter(
-        Q(is_gold=False, status=Assignment.Status.SUBMITTED, annotator__is_active=True)
+        Q(is_gold=False, status=Assignment.Status.SUBMITTED, is_imported=False)
         | Q(is_gold=True)
     )
 

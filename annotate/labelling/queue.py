@@ -3,9 +3,10 @@ that still has a free slot (fewer than `overlap` annotators) and is not yet thei
 
 Candidate documents are taken with SELECT ... FOR UPDATE SKIP LOCKED, so annotators
 pressing next at once each get a different document without waiting on one another,
-and the slot count lives on the document row itself: a row locked and re-checked
-after another transaction's commit sees that transaction's count, so no document
-ever gets more than `overlap` annotators.
+and the slot count lives on the document row itself (kept by the database's triggers
+on annotate_assignment): a row locked and re-checked after another transaction's
+commit sees that transaction's count, so no document ever gets more than `overlap`
+annotators.
 
 Documents are handed out in id order from where the annotator left off (after the
 highest document they hold), so `next` does not walk past everything they have done;
@@ -15,7 +16,7 @@ a document freed behind them (a peer's skip) comes once nothing is left ahead.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 
 from annotate.models import Assignment, Document, Project
 
@@ -49,9 +50,7 @@ def next_assignment(*, project: Project, user) -> Assignment | None:
             document = free.first()
         if document is None:
             return None
-        Document.objects.filter(pk=document.pk).update(
-            assignment_count=F("assignment_count") + 1
-        )
+        # The insert's trigger counts the slot on the locked document row.
         return Assignment.objects.create(document=document, annotator=user)
 
 
@@ -70,12 +69,9 @@ def _left_off(project: Project, user) -> int:
 
 
 def release(assignment: Assignment) -> None:
-    """Give a skipped document's slot back, so someone else can label it."""
-    with transaction.atomic():
-        assignment.skip()
-        Document.objects.filter(
-            pk=assignment.document_id, assignment_count__gt=0
-        ).update(assignment_count=F("assignment_count") - 1)
+    """Give a skipped document's slot back, so someone else can label it (the
+    status change's trigger frees the slot)."""
+    assignment.skip()
 
 
 def progress(*, project: Project, user) -> dict[str, int]:

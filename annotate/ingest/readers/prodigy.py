@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-from annotate.ingest.jsonl import read_records, record_from_object
-from annotate.ingest.jsonstream import JsonRecord, iter_json
+from annotate.ingest.readers.jsonl import read_records, record_from_object
+from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
 from annotate.ingest.records import DocumentRecord, Rejection
 
 ANNOTATOR = "prodigy"

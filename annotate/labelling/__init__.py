@@ -1,0 +1,8 @@
+"""The annotator's side: the queue that hands out documents (``queue``), every change an
+annotator makes with its undo (``changes``), suggestions (``suggestions``), the
+detection of cited sources (``citations``) and what the annotation screen shows
+(``screen``, ``rendering``).
+
+May import ``annotate.models``, ``annotate.access`` and ``annotate.ingest.records``;
+never review, quality, sources, exports or views.
+"""
