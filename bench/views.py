@@ -36,8 +36,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from annotate.labelling import queue  # noqa: E402
 from annotate.ingest.records import DocumentRecord  # noqa: E402
+from annotate.labelling import queue  # noqa: E402
 from annotate.models import (  # noqa: E402
     Assignment,
     Document,

@@ -158,7 +158,10 @@ def test_it_draws_nested_spans_as_nested_marks(annotator_client, project, assign
     ("change", "message"),
     [
         ({"start": 40, "end": 999}, "outside the text"),
-        ({"text": "Sergei Lavrov"}, "does not match its text &#x27;Sergei Lavrov&#x27;"),
+        (
+            {"text": "Sergei Lavrov"},
+            "does not match its text &#x27;Sergei Lavrov&#x27;",
+        ),
         ({"label": 0}, "No entity label"),
     ],
     ids=["offsets-outside", "text-mismatch", "unknown-label"],
