@@ -423,8 +423,8 @@ class AssignmentAdmin(ReviewScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         # Review state changes only through the actions, which leave an audit trail.
         if obj is None:
-            return REVIEW_FIELDS
-        return [*REVIEW_FIELDS, "document", "annotator", "is_gold"]
+            return [*REVIEW_FIELDS, "is_imported"]
+        return [*REVIEW_FIELDS, "document", "annotator", "is_gold", "is_imported"]
 
     def assignments_of(self, queryset: QuerySet) -> QuerySet[Assignment]:
         return queryset
