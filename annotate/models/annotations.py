@@ -68,6 +68,16 @@ class Assignment(models.Model):
     )
     review_comment = models.TextField(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # A manager's direct assignment (None: taken from the queue); the queue serves
+    # assigned documents first, until their annotator first opens them (opened_at).
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
     is_gold = models.BooleanField(default=False)
     # Imported from another tool (or restored by someone who may not speak for the
     # people it names): its annotator is an inactive "imported:<name>" identity. Such
