@@ -11,6 +11,7 @@ from annotate.models.annotations import (
     Stance,
 )
 from annotate.models.documents import Document, Entity, Source
+from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.projects import (
     DEFAULT_LABELS,
     Label,
@@ -34,6 +35,8 @@ __all__ = [
     "ImportRun",
     "Label",
     "Membership",
+    "Prediction",
+    "PredictionOutcome",
     "Project",
     "Rating",
     "ReviewEvent",
