@@ -1,5 +1,6 @@
 # newsapp: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every test.
-# With DATABASE_URL unset, an embedded PostgreSQL under var/ is started on demand.
+# With DATABASE_URL unset, an embedded PostgreSQL under var/ is started on demand and keeps
+# running; `make db-stop` stops it.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -42,6 +43,11 @@ test: install chromium
 	NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ "$$state" = stopped ]; then $(PY) -m newsapp.embedded_db stop >/dev/null; fi; \
 	exit $$rc
+
+# Stops the embedded PostgreSQL (it keeps running after make run, for the next command).
+# Prints "not running" when it is stopped, "external" when DATABASE_URL is set.
+db-stop:
+	@if [ -x $(PY) ]; then $(PY) -m newsapp.embedded_db stop; else echo "not running"; fi
 
 # Browser tests drive Debian's Chromium; Playwright cannot download its own here.
 chromium:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import markdown, targets, text_table  # noqa: E402
+from bench.report import markdown, targets, text_table, with_kept_notes  # noqa: E402
 
 FULL = {
     "import": ["bench/import_speed.py", "-n", "20000"],
@@ -132,7 +132,8 @@ def main() -> None:
     print(text_table(report))
     print(f"report: {report_path}")
     if args.markdown:
-        args.markdown.write_text(markdown(report))
+        previous = args.markdown.read_text() if args.markdown.exists() else ""
+        args.markdown.write_text(with_kept_notes(markdown(report), previous))
         print(f"markdown: {args.markdown}")
 
 

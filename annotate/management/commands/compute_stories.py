@@ -3,13 +3,14 @@ story on one side. Imported story keys are kept; the others are computed again."
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from annotate.exports.stories import assign_story_keys
+from annotate.management.base import DatabaseCommand
 from annotate.models import Document, Project
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Compute the story keys of a project's documents."
 
     def add_arguments(self, parser) -> None:

@@ -7,7 +7,7 @@ Without -o the lines go to standard output.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from annotate.exports import (
     EXPORTERS,
@@ -19,10 +19,11 @@ from annotate.exports import (
 )
 from annotate.exports.selection import ALL, GOLD, MAJORITY, ExportReport
 from annotate.exports.splits import SPLIT_BY
+from annotate.management.base import DatabaseCommand
 from annotate.models import Project
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Export a project's documents and annotations as JSONL."
 
     def add_arguments(self, parser) -> None:

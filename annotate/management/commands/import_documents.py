@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from annotate.ingest.load import LoadCounts, import_paths
 from annotate.ingest.readers import FORMATS
+from annotate.management.base import DatabaseCommand
 from annotate.models import Project
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Import documents (text, page dumps, HTML, JSONL, CSV, doccano, Label Studio, Prodigy) into a project."
 
     def add_arguments(self, parser) -> None:

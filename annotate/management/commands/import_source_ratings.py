@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from annotate.management.base import DatabaseCommand
 from annotate.sources.reference import load_reference_ratings, read_reference_corpus
 
 
@@ -20,7 +21,7 @@ def corpus_name(path: Path) -> str:
     return path.parent.name if path.stem == "corpus" and path.parent.name else path.stem
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Load reference factuality and bias ratings (news-media-reliability corpus.tsv) into Sources."
 
     def add_arguments(self, parser) -> None:

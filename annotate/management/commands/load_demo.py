@@ -12,10 +12,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from annotate.ingest.load import import_paths
+from annotate.management.base import DatabaseCommand
 from annotate.models import Membership, Project, StanceTarget
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
@@ -52,7 +52,7 @@ USERS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Create the demo project, its users and the two seed articles (idempotent)."
 
     def handle(self, *args, **options) -> None:

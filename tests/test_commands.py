@@ -1,0 +1,93 @@
+"""Every management command, run on a database `migrate` never ran on, says what to
+do in one line and exits 1; no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.management import get_commands, load_command_class
+from django.db import connection
+
+from annotate.management.base import NOT_SET_UP, DatabaseCommand
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = sorted(
+    path.stem
+    for path in (ROOT / "annotate" / "management" / "commands").glob("*.py")
+    if path.stem != "__init__"
+)
+
+
+@pytest.fixture
+def unmigrated_database(django_db_setup, django_db_blocker):
+    """An empty database beside the test database; its URL, dropped afterwards."""
+    with django_db_blocker.unblock():
+        settings = connection.settings_dict
+        name = f"{settings['NAME']}_unmigrated"
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    yield (
+        f"postgresql://{quote(settings['USER'])}:{quote(settings['PASSWORD'] or '')}@/"
+        f"{quote(name)}?host={quote(settings['HOST'] or 'localhost')}"
+        f"&port={settings['PORT'] or 5432}"
+    )
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_documents_on_an_unmigrated_database_says_to_migrate(
+    unmigrated_database, tmp_path
+):
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"text": "Sergey Lavrov arrived in Bamako."}\n')
+    result = manage(
+        unmigrated_database, "import_documents", str(articles), "--project", "x"
+    )
+    assert result.returncode == 1
+    assert (
+        NOT_SET_UP == "the database is not set up: run make run (or manage.py migrate)"
+    )
+    assert NOT_SET_UP in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export_annotations", "--project", "x", "--format", "spans"],
+        ["compute_stories", "--project", "x"],
+        ["import_source_ratings", "README.md"],
+        ["load_demo"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_every_other_command_says_the_same(unmigrated_database, args):
+    result = manage(unmigrated_database, *args)
+    assert result.returncode == 1
+    assert NOT_SET_UP in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    # Nothing on stdout, where an export writes its JSONL.
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_checks_the_database_first(name):
+    assert get_commands()[name] == "annotate"
+    assert isinstance(load_command_class("annotate", name), DatabaseCommand)
