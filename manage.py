@@ -9,9 +9,15 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsapp.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A bad setting (DJANGO_DEBUG=ture, HTTPS=1 without SECRET_KEY): the message
+        # names it; a traceback would only hide it.
+        sys.exit(f"newsapp is not configured correctly: {error}")
 
 
 if __name__ == "__main__":

@@ -190,3 +190,23 @@ def test_only_the_settings_module_reads_the_environment():
         for function in environment_reads(path)
     ]
     assert [read for read in found if read not in allowed] == []
+
+
+def test_manage_py_names_a_bad_setting_without_a_traceback(tmp_path):
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_VARIABLES)},
+        "NEWSAPP_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql://nobody@/nowhere?host=/nonexistent",
+        "DJANGO_DEBUG": "ture",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+    assert "Traceback" not in result.stderr
