@@ -11,8 +11,11 @@ did raises Conflict, and the caller shows the fresh state with the message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
+from annotate.labelling.rendering import shortened
 from annotate.models import (
     Assignment,
     AssignmentChange,
@@ -261,7 +264,9 @@ def set_stance(
     seen_label: int | None = None,
 ) -> Stance:
     """Choose the stance toward a target. A note or evidence left out (None) keeps the
-    one given before, so picking another label does not lose them."""
+    one given before, so picking another label does not lose them; evidence given
+    (offsets, or empty values to clear it) replaces it. Only the caller decides what
+    counts as evidence for this one change: nothing is carried over from another."""
     ensure_editable(assignment)
     with transaction.atomic():
         current = (
@@ -280,7 +285,7 @@ def set_stance(
         values = {"label": label}
         if note is not None:
             values["note"] = note
-        if evidence:
+        if evidence is not None:
             values.update(evidence)
         stance = _save_choice(
             current, Stance, {"assignment": assignment, "target": target}, values
@@ -324,7 +329,8 @@ def set_rating(
     evidence: dict | None = None,
     seen_label: int | None = None,
 ) -> Rating:
-    """Rate a source in a role; like set_stance, what is left out (None) is kept."""
+    """Rate a source in a role; like set_stance, what is left out (None) is kept and
+    evidence given replaces the stored one."""
     ensure_editable(assignment)
     with transaction.atomic():
         source = source_named(source_name)
@@ -344,7 +350,7 @@ def set_rating(
         values = {"label": label}
         if rationale is not None:
             values["rationale"] = rationale
-        if evidence:
+        if evidence is not None:
             values.update(evidence)
         lookup = {"assignment": assignment, "source": source, "role": role}
         rating = _save_choice(current, Rating, lookup, values)
@@ -356,10 +362,21 @@ def set_rating(
 # Undo
 
 
-def undo_last_change(*, assignment: Assignment, seen_version: int | None) -> str | None:
-    """Reverse the newest change of the assignment; returns its action, or None when
-    there is nothing to undo. Undo from an out-of-date screen would reverse a change
-    its user never saw (another tab's, or a double-click's first undo): refused."""
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """What undo_last_change reversed: the change's action, and in words for the
+    annotator ("span “Bamako” GPE", "stance on Russia in Africa (favor)")."""
+
+    action: str
+    description: str
+
+
+def undo_last_change(
+    *, assignment: Assignment, seen_version: int | None
+) -> Undone | None:
+    """Reverse the newest change of the assignment; returns what was undone, or None
+    when there is nothing to undo. Undo from an out-of-date screen would reverse a
+    change its user never saw (another tab's, or a double-click's first undo): refused."""
     ensure_editable(assignment)
     with transaction.atomic():
         version = (
@@ -375,11 +392,85 @@ def undo_last_change(*, assignment: Assignment, seen_version: int | None) -> str
         change = assignment.changes.order_by("-id").first()
         if change is None:
             return None
+        # Described before it is reversed: the stance or rating undone is still there.
+        undone = Undone(change.action, _describe(assignment, change))
         for step in reversed(change.undo):
             _reverse(assignment, step)
         change.delete()
         assignment.touch()
-    return change.action
+    return undone
+
+
+def _describe(assignment: Assignment, change: AssignmentChange) -> str:
+    """A change in words, from its action and its undo steps (one or two small
+    queries)."""
+    steps, action = change.undo, change.action
+    if action == "accept-all":
+        return f"accept all ({len(steps)} span{'' if len(steps) == 1 else 's'})"
+    if action in ("stance", "rating"):
+        return _choice_described(assignment, steps[0])
+    if "start" not in steps[0]:
+        return action
+    return _span_described(assignment, action, steps)
+
+
+def _choice_described(assignment: Assignment, step: dict) -> str:
+    """ "stance on Russia in Africa (favor)", "rating of Politico (high)": the choice
+    as it is before the undo."""
+    if step["op"] == "restore_stance":
+        model, where = Stance, {"target_id": step["target"]}
+        related, what = "target", "stance on"
+    else:
+        model, where = Rating, {"source_id": step["source"], "role": step["role"]}
+        related, what = "source", "rating of"
+    current = (
+        model.objects.select_related("label", related)
+        .filter(assignment=assignment, **where)
+        .first()
+    )
+    if current is None:  # gone meanwhile (another tab undid it): name it still
+        owners = StanceTarget if related == "target" else Source
+        name = owners.objects.filter(pk=step[related]).values_list("name", flat=True)
+        return f"{what} {name.first() or 'a removed ' + related}"
+    return f"{what} {getattr(current, related).name} ({current.label.name})"
+
+
+SPAN_ACTIONS = {
+    "add": "span",
+    "accept-suggestion": "accepted suggestion",
+    "delete": "deletion of span",
+    "dismiss": "dismissal of suggestion",
+}
+
+
+def _span_described(assignment: Assignment, action: str, steps: list[dict]) -> str:
+    """ "span “Bamako” GPE", "relabel of “Bamako” to ORG (back to GPE)", …"""
+    first = steps[0]
+    names = dict(
+        Label.objects.filter(
+            pk__in={step.get(key) for step in steps for key in ("label", "to_label")}
+        ).values_list("pk", "name")
+    )
+    label = names.get(first["label"], "")
+    text = assignment.document.text[first["start"] : first["end"]]
+    quoted = f"“{shortened(text, 40)}”"
+    if action == "relabel" and first["op"] == "set_span":
+        return f"relabel of {quoted} to {label} (back to {names.get(first['to_label'], '')})"
+    if action == "relabel":  # merged into a span of the new label: the old one returns
+        return f"relabel of {quoted} (back to {label})"
+    if action == "link":
+        entity = (
+            Span.objects.filter(
+                assignment=assignment,
+                start=first["start"],
+                end=first["end"],
+                label_id=first["label"],
+            )
+            .values_list("entity__name", flat=True)
+            .first()
+        )
+        return f"link of {quoted}" + (f" to {entity}" if entity else "")
+    return f"{SPAN_ACTIONS.get(action, action)} {quoted} {label}"
 
 
 def _reverse(assignment: Assignment, step: dict) -> None:

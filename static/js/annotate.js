@@ -7,13 +7,45 @@
   const editable = screen.dataset.editable === "true";
   const textBox = () => document.getElementById("doc-text");
 
+  // The text's characters are the text nodes of #doc-text, less the label tags drawn
+  // at each span's start (rendering.py's `<span class="tag">name</span>`, not
+  // selectable): those are skipped.
+  function textNodes(box) {
+    return document.createTreeWalker(box, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) => (node.parentElement.classList.contains("tag") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+    });
+  }
+
+  // The document's text as the server has it; computed once per drawn text (a swap
+  // brings a new #doc-text element).
+  const plainTexts = new WeakMap();
+  function plainText(box) {
+    if (!plainTexts.has(box)) {
+      const parts = [];
+      const walker = textNodes(box);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) parts.push(node.data);
+      plainTexts.set(box, parts.join(""));
+    }
+    return plainTexts.get(box);
+  }
+
   // Offsets: the browser counts UTF-16 code units, the server Unicode code points.
-  // This is the one place that converts: the code points before (node, offset).
+  // This is the one place that converts: the code points of the text before the
+  // DOM point (node, offset), tags left out.
   function codePointOffset(container, node, offset) {
-    const range = document.createRange();
-    range.setStart(container, 0);
-    range.setEnd(node, offset);
-    return Array.from(range.toString()).length;
+    const upTo = document.createRange();
+    upTo.setStart(container, 0);
+    upTo.setEnd(node, offset);
+    let count = 0;
+    // A point inside a tag is never met here (the walker skips tags): it counts as
+    // the position after the text before the tag, the span's start.
+    const walker = textNodes(container);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      if (text === node) return count + Array.from(text.data.slice(0, offset)).length;
+      if (upTo.comparePoint(text, 0) > 0) break; // this node starts after the point
+      count += Array.from(text.data).length;
+    }
+    return count;
   }
 
   // The current selection inside the text as {start, end, text} in code points, or null.
@@ -25,7 +57,7 @@
     if (!box.contains(range.startContainer) || !box.contains(range.endContainer)) return null;
     let start = codePointOffset(box, range.startContainer, range.startOffset);
     let end = codePointOffset(box, range.endContainer, range.endOffset);
-    const chars = Array.from(box.textContent);
+    const chars = Array.from(plainText(box));
     // Leave out surrounding spaces: a double-click takes the trailing one.
     while (start < end && /\s/.test(chars[start])) start++;
     while (end > start && /\s/.test(chars[end - 1])) end--;
@@ -33,17 +65,33 @@
     return { start, end, text: chars.slice(start, end).join("") };
   }
 
-  // Select code points [start, end) of the text, e.g. a find match.
+  // Scroll every scrolling box around the range, then the window, so the range sits
+  // mid-height in view. (scrollIntoView on the range's element would centre that
+  // element: for text outside any span, the whole text box, far from the match.)
+  function scrollRangeIntoView(range) {
+    for (let box = range.commonAncestorContainer.parentElement; box; box = box.parentElement) {
+      const overflow = getComputedStyle(box).overflowY;
+      if (box.scrollHeight > box.clientHeight && (overflow === "auto" || overflow === "scroll")) {
+        const inner = range.getBoundingClientRect();
+        const outer = box.getBoundingClientRect();
+        box.scrollTop += inner.top - outer.top - (box.clientHeight - inner.height) / 2;
+      }
+    }
+    const rect = range.getBoundingClientRect();
+    window.scrollBy({ top: rect.top - (window.innerHeight - rect.height) / 2, behavior: "instant" });
+  }
+
+  // Select code points [start, end) of the text, e.g. a find match, and show it.
   function selectCodePoints(start, end) {
     const box = textBox();
-    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    const walker = textNodes(box);
     const range = document.createRange();
     let seen = 0;
     let startSet = false;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const points = Array.from(node.data);
       const units = (n) => points.slice(0, n).join("").length;
-      if (!startSet && start <= seen + points.length) {
+      if (!startSet && start < seen + points.length) {
         range.setStart(node, units(start - seen));
         startSet = true;
       }
@@ -56,7 +104,7 @@
     const selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+    scrollRangeIntoView(range);
   }
 
   function createSpan(labelId) {
@@ -72,28 +120,41 @@
     return true;
   }
 
-  // Find: Enter selects the next occurrence of the typed text.
+  // Find: Enter selects the next occurrence of the typed text, scrolled into view;
+  // Enter again (the focus is on the page by then, so label keys label the match)
+  // goes on to the next one while the match is still the selection.
   const find = document.getElementById("find");
   let findFrom = 0; // in UTF-16 code units of the lower-cased text
+  let lastMatch = null;
   function findNext() {
     const needle = find.value.toLowerCase();
     if (!needle) return;
-    const haystack = textBox().textContent.toLowerCase();
+    const haystack = plainText(textBox()).toLowerCase();
     let at = haystack.indexOf(needle, findFrom);
     if (at < 0) at = haystack.indexOf(needle);
-    if (at < 0) return;
+    if (at < 0) { flash(`“${find.value}” is not in the text.`); return; }
     findFrom = at + needle.length;
     const start = Array.from(haystack.slice(0, at)).length;
-    selectCodePoints(start, start + Array.from(needle).length);
+    lastMatch = { start, end: start + Array.from(needle).length };
+    selectCodePoints(lastMatch.start, lastMatch.end);
+  }
+  function matchShown() {
+    const picked = selectedRange();
+    return lastMatch && picked && picked.start === lastMatch.start && picked.end === lastMatch.end;
   }
   if (find) {
     // Selecting text in the page takes the focus from the box, so the match is
-    // selected on Enter, once typing is over; Enter again finds the next one.
-    find.addEventListener("input", () => { findFrom = 0; });
+    // selected on Enter, once typing is over.
+    find.addEventListener("input", () => { findFrom = 0; lastMatch = null; });
     find.addEventListener("keydown", (event) => {
       if (event.key === "Enter") { event.preventDefault(); find.blur(); findNext(); }
       if (event.key === "Escape") find.blur();
     });
+  }
+
+  function flash(message) {
+    const line = document.getElementById("flash");
+    if (line) { line.className = "flash notice"; line.textContent = message; }
   }
 
   // Every change carries the assignment version this screen last saw, so the server
@@ -105,16 +166,63 @@
     if (event.detail.verb === "post") event.detail.parameters.version = screen.dataset.version;
   });
 
-  // Stance and rating forms send the selected text as their evidence.
+  // Evidence. While text is selected, #screen has the class "selecting": the panels
+  // show the selection and, on each stance and source row, a "use the selection as
+  // evidence" box. A change sent from a row whose box is ticked carries the selection
+  // as its evidence; once that change is saved the selection is cleared, so the next
+  // stance or rating gets none unless a new selection is made. A cited source's
+  // mention stays its evidence unless its box is ticked: ticked for you only when the
+  // selection overlaps the mention.
+  let shownSelection = null; // the selection the boxes were last ticked for
+  function short(text, limit = 80) {
+    const flat = text.replace(/\s+/g, " ");
+    return flat.length <= limit ? flat : `${flat.slice(0, limit / 2)} … ${flat.slice(-limit / 2)}`;
+  }
+  function tickedByDefault(row, picked) {
+    if (!row.dataset.mentionStart) return true;
+    return picked.start < Number(row.dataset.mentionEnd) && Number(row.dataset.mentionStart) < picked.end;
+  }
+  function showSelection({ force = false } = {}) {
+    const picked = editable ? selectedRange() : null;
+    screen.classList.toggle("selecting", Boolean(picked));
+    const same = picked && shownSelection && picked.start === shownSelection.start && picked.end === shownSelection.end;
+    if (same && !force) return; // a box ticked or unticked by hand stays so
+    shownSelection = picked;
+    if (!picked) return;
+    document.querySelectorAll(".selection-preview").forEach((quote) => { quote.textContent = short(picked.text); });
+    document.querySelectorAll(".choice-row .use-selection-box").forEach((box) => {
+      box.checked = tickedByDefault(box.closest(".choice-row"), picked);
+    });
+  }
+  document.addEventListener("selectionchange", () => showSelection());
+  // A redrawn panel has new boxes: tick them for the selection still shown.
+  document.body.addEventListener("htmx:afterSettle", () => showSelection({ force: true }));
+
+  // The request that carries the selection as evidence, to clear it once saved.
+  let evidenceRequest = null;
   document.body.addEventListener("htmx:configRequest", (event) => {
     const form = event.detail.elt.closest && event.detail.elt.closest(".takes-evidence");
     const picked = selectedRange();
-    if (form && picked) {
-      event.detail.parameters.evidence_start = picked.start;
-      event.detail.parameters.evidence_end = picked.end;
-      if (form.classList.contains("add-source") && !event.detail.parameters.source) {
-        event.detail.parameters.source = picked.text;
-      }
+    if (!form || !picked) return;
+    const row = form.closest(".choice-row");
+    if (row && !row.querySelector(".use-selection-box")?.checked) return;
+    event.detail.parameters.evidence_start = picked.start;
+    event.detail.parameters.evidence_end = picked.end;
+    evidenceRequest = { config: event.detail, picked };
+    if (form.classList.contains("add-source") && !event.detail.parameters.source) {
+      event.detail.parameters.source = picked.text;
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    // Known by its request config: htmx names the nearest element still in the page
+    // as the event's elt once the form that sent it is swapped out.
+    if (!evidenceRequest || event.detail.requestConfig !== evidenceRequest.config) return;
+    const sent = evidenceRequest.picked;
+    evidenceRequest = null;
+    const now = selectedRange();
+    // Saved: the selection was that change's evidence, and is no one else's.
+    if (event.detail.successful && now && now.start === sent.start && now.end === sent.end) {
+      window.getSelection().removeAllRanges();
     }
   });
 
@@ -200,6 +308,7 @@
     if (key === "Escape" && !help.open) { window.getSelection().removeAllRanges(); return; }
     if (key === "?") { event.preventDefault(); help.open ? help.close() : help.showModal(); return; }
     if (key === "/") { event.preventDefault(); find?.focus(); find?.select(); return; }
+    if (key === "Enter" && find?.value && matchShown()) { event.preventDefault(); findNext(); return; }
     const row = event.target.closest && event.target.closest(".choice-row, .span-row");
     const linking = event.target.closest && event.target.closest("#link-panel");
     if (linking && /^[1-9]$/.test(key)) {
