@@ -141,8 +141,9 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 def in_context(
     text: str, start: int | None, end: int | None, chars: int = CONTEXT_CHARS
 ) -> dict:
-    """The words around text[start:end], on one line, cut at whole words ("…arrived
-    in", "Bamako", "on Monday…"), so a reader sees which occurrence it is."""
+    """The words around text[start:end] within its paragraph, cut at whole words
+    ("…arrived in ", "Bamako", " on Monday…"), so a reader sees which occurrence it
+    is. Whitespace is left as it is: HTML shows it on one line."""
     if start is None or end is None:
         return {"before": "", "evidence": "", "after": ""}
     before = text[max(0, start - chars) : start]
@@ -152,16 +153,12 @@ def in_context(
     if "\n" in before and (breaks := list(PARAGRAPH_BREAK.finditer(before))):
         before = before[breaks[-1].end() :]
     elif start > chars and " " in before:
-        before = "…" + before.split(" ", 1)[1]
+        before = "…" + before[before.index(" ") + 1 :]
     if "\n" in after and (cut := PARAGRAPH_BREAK.search(after)):
         after = after[: cut.start()]
     elif end + chars < len(text) and " " in after:
-        after = after.rsplit(" ", 1)[0] + "…"
-    return {
-        "before": " ".join(before.split()) + (" " if before[-1:].isspace() else ""),
-        "evidence": text[start:end],
-        "after": (" " if after[:1].isspace() else "") + " ".join(after.split()),
-    }
+        after = after[: after.rindex(" ")] + "…"
+    return {"before": before, "evidence": text[start:end], "after": after}
 
 
 def shortened(text: str, limit: int = 120) -> str:

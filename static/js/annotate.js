@@ -16,36 +16,55 @@
     });
   }
 
-  // The document's text as the server has it; computed once per drawn text (a swap
-  // brings a new #doc-text element).
+  // The document's text as the server has it, as a string and as code points;
+  // computed once per drawn text (a swap brings a new #doc-text element).
   const plainTexts = new WeakMap();
-  function plainText(box) {
+  function plain(box) {
     if (!plainTexts.has(box)) {
       const parts = [];
       const walker = textNodes(box);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) parts.push(node.data);
-      plainTexts.set(box, parts.join(""));
+      const text = parts.join("");
+      plainTexts.set(box, { text, points: Array.from(text) });
     }
     return plainTexts.get(box);
   }
+  const plainText = (box) => plain(box).text;
 
   // Offsets: the browser counts UTF-16 code units, the server Unicode code points.
   // This is the one place that converts: the code points of the text before the
-  // DOM point (node, offset), tags left out.
-  function codePointOffset(container, node, offset) {
-    const upTo = document.createRange();
-    upTo.setStart(container, 0);
-    upTo.setEnd(node, offset);
-    let count = 0;
-    // A point inside a tag is never met here (the walker skips tags): it counts as
-    // the position after the text before the tag, the span's start.
-    const walker = textNodes(container);
-    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
-      if (text === node) return count + Array.from(text.data.slice(0, offset)).length;
-      if (upTo.comparePoint(text, 0) > 0) break; // this node starts after the point
-      count += Array.from(text.data).length;
+  // DOM point (node, offset), less the tags before it. (Native range.toString() and a
+  // binary search in the tags: a walk over the text's nodes costs milliseconds on
+  // every selection change once a text has hundreds of spans.)
+  const points = (text) => (/[\uD800-\uDFFF]/.test(text) ? Array.from(text).length : text.length);
+  const tagTables = new WeakMap();
+  function tagTable(box) {
+    if (!tagTables.has(box)) {
+      const tags = Array.from(box.querySelectorAll(".tag"));
+      const upTo = [0]; // upTo[i]: code points of the first i tags' names
+      for (const tag of tags) upTo.push(upTo[upTo.length - 1] + points(tag.textContent));
+      tagTables.set(box, { tags, upTo });
     }
-    return count;
+    return tagTables.get(box);
+  }
+  function codePointOffset(container, node, offset) {
+    const inTag = (node.nodeType === Node.TEXT_NODE ? node.parentElement : node).closest(".tag");
+    if (inTag) { // a point inside a tag counts as the start of its span: before the tag
+      node = inTag.parentNode;
+      offset = Array.prototype.indexOf.call(node.childNodes, inTag);
+    }
+    const before = document.createRange();
+    before.setStart(container, 0);
+    before.setEnd(node, offset);
+    const { tags, upTo } = tagTable(container);
+    let low = 0;
+    let high = tags.length; // tags in document order: those before the point come first
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (before.comparePoint(tags[middle], 0) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return points(before.toString()) - upTo[low];
   }
 
   // The current selection inside the text as {start, end, text} in code points, or null.
@@ -57,7 +76,7 @@
     if (!box.contains(range.startContainer) || !box.contains(range.endContainer)) return null;
     let start = codePointOffset(box, range.startContainer, range.startOffset);
     let end = codePointOffset(box, range.endContainer, range.endOffset);
-    const chars = Array.from(plainText(box));
+    const chars = plain(box).points;
     // Leave out surrounding spaces: a double-click takes the trailing one.
     while (start < end && /\s/.test(chars[start])) start++;
     while (end > start && /\s/.test(chars[end - 1])) end--;
@@ -89,17 +108,17 @@
     let seen = 0;
     let startSet = false;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const points = Array.from(node.data);
-      const units = (n) => points.slice(0, n).join("").length;
-      if (!startSet && start < seen + points.length) {
+      const chars = Array.from(node.data);
+      const units = (n) => chars.slice(0, n).join("").length;
+      if (!startSet && start < seen + chars.length) {
         range.setStart(node, units(start - seen));
         startSet = true;
       }
-      if (startSet && end <= seen + points.length) {
+      if (startSet && end <= seen + chars.length) {
         range.setEnd(node, units(end - seen));
         break;
       }
-      seen += points.length;
+      seen += chars.length;
     }
     const selection = window.getSelection();
     selection.removeAllRanges();
@@ -173,7 +192,6 @@
   // stance or rating gets none unless a new selection is made. A cited source's
   // mention stays its evidence unless its box is ticked: ticked for you only when the
   // selection overlaps the mention.
-  let shownSelection = null; // the selection the boxes were last ticked for
   function short(text, limit = 80) {
     const flat = text.replace(/\s+/g, " ");
     return flat.length <= limit ? flat : `${flat.slice(0, limit / 2)} … ${flat.slice(-limit / 2)}`;
@@ -182,21 +200,20 @@
     if (!row.dataset.mentionStart) return true;
     return picked.start < Number(row.dataset.mentionEnd) && Number(row.dataset.mentionStart) < picked.end;
   }
-  function showSelection({ force = false } = {}) {
-    const picked = editable ? selectedRange() : null;
+  function showSelection(picked = editable ? selectedRange() : null) {
     screen.classList.toggle("selecting", Boolean(picked));
-    const same = picked && shownSelection && picked.start === shownSelection.start && picked.end === shownSelection.end;
-    if (same && !force) return; // a box ticked or unticked by hand stays so
-    shownSelection = picked;
     if (!picked) return;
+    const key = `${picked.start}-${picked.end}`;
     document.querySelectorAll(".selection-preview").forEach((quote) => { quote.textContent = short(picked.text); });
+    // Each box is ticked once per selection (new boxes after a swap too); one ticked
+    // or unticked by hand then stays so.
     document.querySelectorAll(".choice-row .use-selection-box").forEach((box) => {
+      if (box.dataset.tickedFor === key) return;
+      box.dataset.tickedFor = key;
       box.checked = tickedByDefault(box.closest(".choice-row"), picked);
     });
   }
-  document.addEventListener("selectionchange", () => showSelection());
-  // A redrawn panel has new boxes: tick them for the selection still shown.
-  document.body.addEventListener("htmx:afterSettle", () => showSelection({ force: true }));
+  document.body.addEventListener("htmx:afterSettle", () => showSelection());
 
   // The request that carries the selection as evidence, to clear it once saved.
   let evidenceRequest = null;
@@ -226,10 +243,12 @@
     }
   });
 
-  // A selection fills the "another source" box, so a source can be added by selecting it.
+  // A selection also fills the "another source" box, so a source can be added by
+  // selecting it.
   document.addEventListener("selectionchange", () => {
+    const picked = editable ? selectedRange() : null;
+    showSelection(picked);
     const box = document.getElementById("new-source");
-    const picked = selectedRange();
     if (box && picked && picked.text.length <= 120 && document.activeElement !== box) box.value = picked.text;
   });
 

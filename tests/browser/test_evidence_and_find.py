@@ -172,6 +172,22 @@ def test_nested_spans_show_both_label_names_and_offsets_skip_the_tags(screen):
     span = Span.objects.get(label__name="MISC")
     start = TEXT.index("Lavrov praised the 🤝")
     assert (span.start, span.end) == (start, start + len("Lavrov praised the 🤝"))
+    # A selection that starts inside a tag (made by script: the mouse cannot) starts
+    # where the tag's span does.
+    picked = screen.evaluate(
+        """() => {
+            const tag = document.querySelector("#doc-text mark.d1 .tag");
+            const after = tag.nextSibling;  // the text "Sergey Lavrov"
+            const range = document.createRange();
+            range.setStart(tag.firstChild, 2);
+            range.setEnd(after, 6);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+            return window.newsapp.selectedRange();
+        }"""
+    )
+    start = TEXT.index("Sergey Lavrov")
+    assert picked == {"start": start, "end": start + 6, "text": "Sergey"}
     # A drag starting before a tagged span takes in the span's text, not its tag.
     drag_across(screen, "𝔸: Sergey")
     screen.keyboard.press("g")
