@@ -102,6 +102,68 @@ def test_a_submit_keeps_the_newest_hundred_changes_to_undo(project, monkeypatch)
         )
         for _ in range(4)
     ]
-    assert undone == ["add"] * 3 + [None]
+    assert [item and item.action for item in undone] == ["add"] * 3 + [None]
     # The two oldest spans stay: their changes fell off the bottom of the stack.
     assert sorted(Span.objects.values_list("end", flat=True)) == [6, 13]
+
+
+@pytest.mark.django_db
+def test_undo_says_what_it_undid_for_every_kind_of_change(project):
+    from annotate.models import Entity, Stance, StanceTarget
+
+    document = make_document(project, text="Bamako 🇲🇱 met Bamako; Assimi Goita too.")
+    assignment = Assignment.objects.create(
+        document=document, annotator=member(project, "ann", "annotator")
+    )
+    gpe, loc, person = (
+        Label.objects.get(project=project, kind="entity", name=name)
+        for name in ("GPE", "LOC", "PERSON")
+    )
+    target = StanceTarget.objects.create(project=project, name="Mali")
+    against = Label.objects.get(project=project, kind="stance", name="against")
+    later = document.text.rindex("Bamako")
+
+    def undone() -> str:
+        version = Assignment.objects.get(pk=assignment.pk).version
+        result = labelling.undo_last_change(assignment=assignment, seen_version=version)
+        return result.description
+
+    span = labelling.add_span(assignment=assignment, start=0, end=9, label=gpe)
+    labelling.change_span_label(span=span, label=loc)
+    assert undone() == "relabel of “Bamako 🇲🇱” to LOC (back to GPE)"
+    labelling.add_span(assignment=assignment, start=0, end=9, label=loc)
+    span = Span.objects.get(assignment=assignment, label=gpe)
+    labelling.change_span_label(span=span, label=loc)  # merged into the LOC one
+    assert undone() == "relabel of “Bamako 🇲🇱” (back to GPE)"
+    entity = Entity.objects.create(project=project, name="Bamako (city)")
+    span = Span.objects.get(assignment=assignment, label=gpe)  # back from the merge
+    labelling.link_span(span=span, entity=entity)
+    assert undone() == "link of “Bamako 🇲🇱” to Bamako (city)"
+    labelling.delete_span(span=Span.objects.get(assignment=assignment, label=gpe))
+    assert undone() == "deletion of span “Bamako 🇲🇱” GPE"
+    labelling.add_span(
+        assignment=assignment, start=later, end=later + 6, label=gpe, origin="suggested"
+    )
+    assert undone() == "accepted suggestion “Bamako” GPE"
+    labelling.dismiss_suggestion(
+        assignment=assignment, start=later, end=later + 6, label=person
+    )
+    assert undone() == "dismissal of suggestion “Bamako” PERSON"
+
+    class Suggested:
+        def __init__(self, start: int, end: int, label: Label) -> None:
+            self.start, self.end, self.label_id = start, end, label.pk
+
+    goita = document.text.index("Assimi Goita")
+    labelling.accept_suggestions(
+        assignment=assignment,
+        suggestions=[
+            Suggested(later, later + 6, gpe),
+            Suggested(goita, goita + 12, person),
+        ],
+        labels={gpe.pk: gpe, person.pk: person},
+    )
+    assert undone() == "accept all (2 spans)"
+    labelling.set_stance(assignment=assignment, target=target, label=against)
+    assert undone() == "stance on Mali (against)"
+    assert not Stance.objects.exists()

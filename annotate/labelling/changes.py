@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from annotate.labelling.undone import Undone, describe
 from annotate.models import (
     Assignment,
     AssignmentChange,
@@ -261,7 +262,9 @@ def set_stance(
     seen_label: int | None = None,
 ) -> Stance:
     """Choose the stance toward a target. A note or evidence left out (None) keeps the
-    one given before, so picking another label does not lose them."""
+    one given before, so picking another label does not lose them; evidence given
+    (offsets, or empty values to clear it) replaces it. Only the caller decides what
+    counts as evidence for this one change: nothing is carried over from another."""
     ensure_editable(assignment)
     with transaction.atomic():
         current = (
@@ -280,7 +283,7 @@ def set_stance(
         values = {"label": label}
         if note is not None:
             values["note"] = note
-        if evidence:
+        if evidence is not None:
             values.update(evidence)
         stance = _save_choice(
             current, Stance, {"assignment": assignment, "target": target}, values
@@ -324,7 +327,8 @@ def set_rating(
     evidence: dict | None = None,
     seen_label: int | None = None,
 ) -> Rating:
-    """Rate a source in a role; like set_stance, what is left out (None) is kept."""
+    """Rate a source in a role; like set_stance, what is left out (None) is kept and
+    evidence given replaces the stored one."""
     ensure_editable(assignment)
     with transaction.atomic():
         source = source_named(source_name)
@@ -344,7 +348,7 @@ def set_rating(
         values = {"label": label}
         if rationale is not None:
             values["rationale"] = rationale
-        if evidence:
+        if evidence is not None:
             values.update(evidence)
         lookup = {"assignment": assignment, "source": source, "role": role}
         rating = _save_choice(current, Rating, lookup, values)
@@ -356,10 +360,12 @@ def set_rating(
 # Undo
 
 
-def undo_last_change(*, assignment: Assignment, seen_version: int | None) -> str | None:
-    """Reverse the newest change of the assignment; returns its action, or None when
-    there is nothing to undo. Undo from an out-of-date screen would reverse a change
-    its user never saw (another tab's, or a double-click's first undo): refused."""
+def undo_last_change(
+    *, assignment: Assignment, seen_version: int | None
+) -> Undone | None:
+    """Reverse the newest change of the assignment; returns what was undone, or None
+    when there is nothing to undo. Undo from an out-of-date screen would reverse a
+    change its user never saw (another tab's, or a double-click's first undo): refused."""
     ensure_editable(assignment)
     with transaction.atomic():
         version = (
@@ -375,11 +381,13 @@ def undo_last_change(*, assignment: Assignment, seen_version: int | None) -> str
         change = assignment.changes.order_by("-id").first()
         if change is None:
             return None
+        # Described before it is reversed: the stance or rating undone is still there.
+        undone = Undone(change.action, describe(assignment, change))
         for step in reversed(change.undo):
             _reverse(assignment, step)
         change.delete()
         assignment.touch()
-    return change.action
+    return undone
 
 
 def _reverse(assignment: Assignment, step: dict) -> None:

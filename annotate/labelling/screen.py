@@ -14,7 +14,7 @@ from django.urls import reverse
 from annotate.access import ProjectAccess
 from annotate.labelling import queue
 from annotate.labelling.citations import cited_sources
-from annotate.labelling.rendering import marked_text, span_rows
+from annotate.labelling.rendering import in_context, marked_text, shortened, span_rows
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Document, Label, Rating
 
@@ -68,9 +68,12 @@ def screen_context(
         )
     if STANCE in parts:
         stances = {stance.target_id: stance for stance in assignment.stances.all()}
-        context["targets"] = [
-            (target, stances.get(target.pk)) for target in project.stance_targets.all()
-        ]
+        # (target, its stance or None, the stance's evidence shortened for the row)
+        context["targets"] = []
+        for target in project.stance_targets.all():
+            stance = stances.get(target.pk)
+            evidence = shortened(stance.evidence_text) if stance else ""
+            context["targets"].append((target, stance, evidence))
     if SOURCES in parts:
         ratings = list(assignment.ratings.select_related("source", "label"))
         context["sources"] = sources_to_rate(document, ratings)
@@ -120,14 +123,18 @@ def _text_part(
         span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
         span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
     return {
-        "marked_text": marked_text(assignment.document.text, spans, suggestions),
+        "marked_text": marked_text(
+            assignment.document.text, spans, suggestions, names=names
+        ),
         "suggestions": suggestions,
         "suggestion_rows": [
             (item, names[item.label_id]) for item in suggestions[:LISTED_SUGGESTIONS]
         ],
         "spans": spans,
         "span_rows": span_rows(
-            sorted(spans, key=lambda span: (span.start, -span.end)), editable=editable
+            sorted(spans, key=lambda span: (span.start, -span.end)),
+            editable=editable,
+            text=assignment.document.text,
         ),
     }
 
@@ -161,33 +168,17 @@ def screen_urls(slug: str, pk: int) -> dict[str, str]:
     return urls
 
 
-# How much of the text to show either side of a source's mention.
-CONTEXT_CHARS = 50
-
-
-def mention_in_context(text: str, start: int | None, end: int | None) -> dict:
-    """The words around a mention, on one line, so the annotator sees how the source
-    is cited ("..., Sonko said on Monday") without scrolling the text."""
-    if start is None or end is None:
-        return {"before": "", "evidence": "", "after": ""}
-    before = text[max(0, start - CONTEXT_CHARS) : start]
-    after = text[end : end + CONTEXT_CHARS]
-    if start > CONTEXT_CHARS and " " in before:
-        before = "…" + before.split(" ", 1)[1]
-    if end + CONTEXT_CHARS < len(text) and " " in after:
-        after = after.rsplit(" ", 1)[0] + "…"
-    return {
-        "before": " ".join(before.split()) + (" " if before[-1:].isspace() else ""),
-        "evidence": text[start:end],
-        "after": (" " if after[:1].isspace() else "") + " ".join(after.split()),
-    }
-
-
 def sources_to_rate(document: Document, ratings: list[Rating]) -> list[dict]:
     """The publisher, the credited source and every source the text cites, once each,
     with the rating given so far (found by the source's name or an alias: "AFP" rated
     is Agence France-Presse in the registry); plus sources rated by hand that were
-    not detected."""
+    not detected.
+
+    A row's `mention` is where the text cites the source (annotate.labelling.citations):
+    it becomes the rating's evidence when the source is first rated (the screen sends
+    it), unless the annotator chose a selection for it instead. `evidence` is what the
+    row shows as its evidence, in context: the rating's own once it is rated (none if
+    cleared), the mention before."""
     rows: list[dict] = []
     seen: set[tuple[str, str]] = set()
     rating_of: dict[tuple[str, str], Rating] = {}
@@ -200,23 +191,23 @@ def sources_to_rate(document: Document, ratings: list[Rating]) -> list[dict]:
         name: str, role: str, start: int | None = None, end: int | None = None
     ) -> None:
         key = (name.casefold(), role)
-        if name and key not in seen:
-            seen.add(key)
-            rating = rating_of.get(key)
-            if rating is not None:
-                shown.add(rating.pk)
-                if rating.evidence_start is not None:
-                    start, end = rating.evidence_start, rating.evidence_end
-            rows.append(
-                {
-                    "name": name,
-                    "role": role,
-                    "start": start,
-                    "end": end,
-                    **mention_in_context(document.text, start, end),
-                    "rating": rating,
-                }
-            )
+        if not name or key in seen:
+            return
+        seen.add(key)
+        rating = rating_of.get(key)
+        evidence = (start, end)
+        if rating is not None:
+            shown.add(rating.pk)
+            evidence = (rating.evidence_start, rating.evidence_end)
+        rows.append(
+            {
+                "name": name,
+                "role": role,
+                "mention": (start, end) if start is not None else None,
+                "rating": rating,
+                "evidence": in_context(document.text, *evidence),
+            }
+        )
 
     if document.publisher:
         add(document.publisher.name, Rating.Role.PUBLISHER)

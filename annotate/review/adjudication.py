@@ -18,9 +18,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
-from annotate.labelling.rendering import segments
+from annotate.labelling.rendering import (
+    MAX_DEPTH,
+    ROW_CONTEXT_CHARS,
+    Positions,
+    in_context,
+    label_tag,
+    stacked_marks,
+    where,
+)
 from annotate.models import (
     Assignment,
     Document,
@@ -61,6 +68,10 @@ class ItemRow:
     count: int = 0
     is_disputed: bool = False
     default_number: int | None = None
+    # Spans only: the words around the span and where it is ("para 2 · chars 40–46"),
+    # so two rows of one string and label can be told apart.
+    context: dict = field(default_factory=dict)
+    where: str = ""
 
     def agreement(self, annotators: int) -> int:
         """How many annotators gave exactly this (for stances and ratings: the most
@@ -143,6 +154,10 @@ def document_versions(document: Document) -> Versions:
         gold=gold,
     )
     spans.sort(key=lambda row: (row.key[0], -row.key[1], row.key[2]))
+    positions = Positions(document.text)
+    for row in spans:
+        row.context = in_context(document.text, row.start, row.end, ROW_CONTEXT_CHARS)
+        row.where = where(positions, row.start, row.end)
     stances.sort(key=lambda row: row.name.casefold())
     ratings.sort(key=lambda row: row.name.casefold())
     for number, row in enumerate([*spans, *stances, *ratings], 1):
@@ -187,17 +202,18 @@ def _merge(kind: str, items, *, key, name, gold: Assignment | None) -> list[Item
 
 def marked_items(text: str, spans: list[ItemRow], annotators: int) -> str:
     """The text with every annotator span drawn once per distinct item (nested where
-    items nest): disputed ones dashed, those in gold underlined; escaped."""
-    parts: list[str] = []
-    for segment in segments(text, spans):
-        opening = "".join(_item_mark(row, annotators) for row in segment.spans)
-        parts.append(f"{opening}{escape(segment.text)}{'</mark>' * len(segment.spans)}")
-    return mark_safe("".join(parts))  # every piece of text above was escaped
+    items nest, each underlined at its own depth and tagged with its label): disputed
+    ones dashed, those in gold marked; escaped."""
+
+    def opening(row: ItemRow, depth: int) -> tuple[str, str]:
+        return _item_mark(row, annotators, depth), label_tag(row.label.name)
+
+    return stacked_marks(text, spans, opening)
 
 
-def _item_mark(row: ItemRow, annotators: int) -> str:
+def _item_mark(row: ItemRow, annotators: int, depth: int) -> str:
     label = row.label
-    classes = ["span", f"l-{label.pk}"]
+    classes = ["span", f"l-{label.pk}", f"d{min(depth, MAX_DEPTH)}"]
     classes += ["disputed"] if row.disputed(annotators) else []
     classes += ["in-gold"] if row.gold else []
     title = (

@@ -192,17 +192,23 @@ def span_link(
 @require_POST
 def undo(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Undo the assignment's last change, whatever it was; the panel it was made in
-    is redrawn."""
+    is redrawn, and the flash line says what was undone."""
     access, assignment = _own_assignment(request, slug, pk)
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
         return refused(request, form)
     return _apply(
         request, access, assignment, form, labelling.undo_last_change,
-        fragments=lambda undone: UNDONE_FRAGMENTS.get(undone, TEXT_FRAGMENTS),
-        event="changeUndone",
+        fragments=lambda undone: UNDONE_FRAGMENTS.get(
+            undone and undone.action, TEXT_FRAGMENTS
+        ),
+        notice=_undone_notice, event="changeUndone",
         assignment=assignment, seen_version=form.shown_version,
     )  # fmt: skip
+
+
+def _undone_notice(undone: labelling.Undone | None) -> str:
+    return f"Undone: {undone.description}" if undone else "Nothing to undo."
 
 
 # Suggestions
@@ -317,12 +323,14 @@ def _apply(
     *,
     fragments: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = TEXT_FRAGMENTS,
     event: str = "spansChanged",
+    notice: Callable[[Any], str] | None = None,
     **arguments,
 ) -> HttpResponse:
     """Run a labelling action and answer with the fragments it changed. A reviewed
     assignment refuses with a 409 in the flash line; a conflicting change from an
     out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
-    of the action's result (undo: known once the change is undone)."""
+    of the action's result (undo: known once the change is undone), and so is the
+    `notice` shown in the flash line (undo: what was undone)."""
     stored_version = assignment.version
     try:
         result = action(**arguments)
@@ -343,9 +351,10 @@ def _apply(
     if callable(fragments):
         fragments = fragments(result)
     stale = form.shown_version not in (None, stored_version)
-    notice = STALE_NOTICE if stale else ""
+    said = [notice(result)] if notice else []
+    message = " · ".join([*said, STALE_NOTICE] if stale else said)
     return _respond(
-        request, access, assignment, fragments, event, message=notice, level="notice"
+        request, access, assignment, fragments, event, message=message, level="notice"
     )
 
 

@@ -93,19 +93,32 @@ class SpanLabelForm(AssignmentForm):
 
 
 class EvidenceForm(AssignmentForm):
+    """The evidence sent with a stance or a rating: a selection's offsets (or a cited
+    source's mention), `clear_evidence` to remove it, or nothing, which keeps what is
+    stored. The screen sends offsets only for the one change a selection was made
+    for (annotate.js), so nothing here carries over from one change to the next."""
+
     evidence_start = forms.IntegerField(min_value=0, required=False)
     evidence_end = forms.IntegerField(min_value=1, required=False)
+    clear_evidence = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("evidence_start"), data.get("evidence_end")
         if (start is None) != (end is None):
             raise forms.ValidationError("Give both ends of the evidence, or neither.")
+        if data.get("clear_evidence") and start is not None:
+            raise forms.ValidationError(
+                "Either clear the evidence or give a new one, not both."
+            )
         self.check_range(start, end, None, "evidence")
         return data
 
     def evidence(self) -> dict | None:
-        """The evidence given with this request, or None to keep the stored one."""
+        """The evidence given with this request (empty values to clear it), or None
+        to keep the stored one."""
+        if self.cleaned_data.get("clear_evidence"):
+            return {"evidence_start": None, "evidence_end": None, "evidence_text": ""}
         start, end = (
             self.cleaned_data.get("evidence_start"),
             self.cleaned_data.get("evidence_end"),

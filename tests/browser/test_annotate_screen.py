@@ -14,6 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = "🇲🇱 Bamako 𝔸 welcomed Sergey Lavrov, Politico reported. Lavrov met Assimi Goita in Bamako."
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# An element's text without the label tags drawn in it.
+TEXT_BUT_TAGS = """element => Array.from(element.childNodes)
+    .filter(node => !(node.classList && node.classList.contains("tag")))
+    .map(node => node.textContent).join("")"""
 
 
 @pytest.fixture
@@ -84,7 +88,10 @@ def test_it_draws_nested_spans_inside_each_other(screen):
     screen.evaluate(f"window.newsapp.selectCodePoints({start + 7}, {start + 13})")
     screen.keyboard.press("m")
     wait_for_spans(screen, 2)
-    assert screen.locator("#doc-text mark.span mark.span").inner_text() == "Lavrov"
+    inner = screen.locator("#doc-text mark.span mark.span")
+    # The label's name is drawn at the start of each span, apart from its text.
+    expect(inner.locator(".tag")).to_have_text("MISC")
+    assert inner.evaluate(TEXT_BUT_TAGS) == "Lavrov"
 
 
 def test_it_records_stance_and_reliability_and_moves_on(screen, project):
@@ -225,7 +232,9 @@ def test_it_accepts_a_suggestion_with_one_key(project, live_server, log_in, page
     )
     log_in(page, "ann", "pw-ann")
     page.goto(f"{live_server.url}/p/{project.slug}/a/{mine.pk}/")
-    expect(page.locator("#doc-text mark.suggestion")).to_have_text("Assimi Goita")
+    suggestion = page.locator("#doc-text mark.suggestion")
+    expect(suggestion.locator(".tag")).to_have_text("PERSON")
+    assert suggestion.evaluate(TEXT_BUT_TAGS) == "Assimi Goita"
     page.keyboard.press("y")
     wait_for_spans(page, 1)
     accepted = Span.objects.get(assignment=mine)

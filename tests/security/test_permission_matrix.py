@@ -311,8 +311,9 @@ def leaks(body: str, world) -> list[str]:
     if f'data-span="{world.their_span.pk}"' in body:
         found.append("the other annotator's span element")
     # The span's text is part of the document, which the annotator may read: it may
-    # appear only inside the document's own running text, never on its own.
-    if body.count(SECRET_SPAN) != body.count(f"Monday. {SECRET_SPAN} was quoted"):
+    # appear only inside the document's own running text (the text itself, or the
+    # words around a span of theirs in a span row), never on its own.
+    if body.count(SECRET_SPAN) != body.count(f"Monday. {SECRET_SPAN}"):
         found.append(f"{SECRET_SPAN} outside the document text")
     return found
 

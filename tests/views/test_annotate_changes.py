@@ -221,6 +221,112 @@ def test_it_redirects_a_plain_undo_back_to_the_screen(
     assert not Span.objects.exists()
 
 
+def test_it_says_what_it_undid_in_the_flash_line(
+    annotator_client, project, assignment, target
+):
+    add(annotator_client, project, assignment, "Assimi Goita")
+    favor = label(project, "favor", Label.Kind.STANCE)
+    data = {"target": target.pk, "label": favor.pk}
+    annotator_client.post(url("stance-set", assignment), data, headers=HTMX)
+    rating = {"source": "AFP", "role": "cited"}
+    rating["label"] = label(project, "high", Label.Kind.RELIABILITY).pk
+    annotator_client.post(url("rating-set", assignment), rating, headers=HTMX)
+    said = []
+    for _ in range(4):
+        body = undo(annotator_client, assignment).content.decode()
+        flash = body[body.index('<p id="flash"') :]
+        assert 'role="status"' in flash.split(">", 1)[0]
+        said.append(flash.split(">", 1)[1].split("</p>", 1)[0])
+    assert said == [
+        "Undone: rating of AFP (high)",
+        "Undone: stance on Russia in Africa (favor)",
+        "Undone: span “Assimi Goita” PERSON",
+        "Nothing to undo.",
+    ]
+
+
+def test_it_says_what_it_undid_after_a_plain_undo_too(
+    annotator_client, project, assignment
+):
+    add(annotator_client, project, assignment, "Sergey Lavrov")
+    response = annotator_client.post(
+        url("undo", assignment), {"version": version(assignment)}, follow=True
+    )
+    assert "Undone: span “Sergey Lavrov” PERSON" in response.content.decode()
+
+
+# Evidence: sent with one change, kept for it alone
+
+
+def test_it_saves_evidence_sent_once_and_none_with_the_next_rating(
+    annotator_client, project, assignment, target
+):
+    start = TEXT.index("Sergey Lavrov met")
+    stance = {
+        "target": target.pk,
+        "label": label(project, "favor", Label.Kind.STANCE).pk,
+        "evidence_start": start,
+        "evidence_end": start + 17,
+    }
+    annotator_client.post(url("stance-set", assignment), stance, headers=HTMX)
+    high = label(project, "high", Label.Kind.RELIABILITY).pk
+    rating = {"source": "Mali Daily", "role": "publisher", "label": high}
+    annotator_client.post(url("rating-set", assignment), rating, headers=HTMX)
+    assert Stance.objects.get().evidence_text == "Sergey Lavrov met"
+    publisher = Rating.objects.get()
+    assert (publisher.evidence_start, publisher.evidence_text) == (None, "")
+
+
+def test_a_cited_source_is_offered_its_mention_until_it_is_rated(
+    annotator_client, project, assignment
+):
+    mention = TEXT.index("AFP")
+    sent = f'name="evidence_start" value="{mention}"'
+    page = annotator_client.get(url("annotate", assignment)).content.decode()
+    assert page.count(sent) == 1  # on AFP's row: the first rating takes it
+    rating = {
+        "source": "AFP",
+        "role": "cited",
+        "label": label(project, "high", Label.Kind.RELIABILITY).pk,
+        "evidence_start": mention,
+        "evidence_end": mention + 3,
+    }
+    response = annotator_client.post(
+        url("rating-set", assignment), rating, headers=HTMX
+    )
+    assert sent not in response.content.decode()  # rated: a change keeps what is stored
+    assert "<strong>AFP</strong>" in response.content.decode()
+    del rating["evidence_start"], rating["evidence_end"]
+    rating["label"] = label(project, "low", Label.Kind.RELIABILITY).pk
+    annotator_client.post(url("rating-set", assignment), rating, headers=HTMX)
+    afp = Rating.objects.get()
+    assert (afp.label.name, afp.evidence_text) == ("low", "AFP")
+
+
+def test_it_clears_evidence_and_undo_brings_it_back(
+    annotator_client, project, assignment, target
+):
+    favor = label(project, "favor", Label.Kind.STANCE).pk
+    stance = {"target": target.pk, "label": favor, "evidence_start": 0}
+    stance["evidence_end"] = len("🇲🇱 Bamako")
+    annotator_client.post(url("stance-set", assignment), stance, headers=HTMX)
+    shown = annotator_client.get(url("annotate", assignment)).content.decode()
+    assert "“🇲🇱 Bamako”" not in shown and "🇲🇱 Bamako</q>" in shown
+    clear = {"target": target.pk, "label": favor, "clear_evidence": "1"}
+    response = annotator_client.post(url("stance-set", assignment), clear, headers=HTMX)
+    assert response.status_code == 200
+    assert 'class="evidence-line"' not in response.content.decode()
+    saved = Stance.objects.get()
+    assert (saved.evidence_start, saved.evidence_end, saved.evidence_text) == (
+        None,
+        None,
+        "",
+    )
+    undo(annotator_client, assignment)
+    saved.refresh_from_db()
+    assert (saved.label_id, saved.evidence_text) == (favor, "🇲🇱 Bamako")
+
+
 # Two tabs of one annotator
 
 
@@ -326,6 +432,11 @@ def test_it_refuses_to_overwrite_a_stance_chosen_in_another_tab(
         ("stance-set", {"target": 0}, "No such stance target"),
         ("stance-set", {"evidence_start": 5, "evidence_end": 500}, "outside the text"),
         ("stance-set", {"evidence_start": 5}, "Give both ends"),
+        (
+            "stance-set",
+            {"evidence_start": 5, "evidence_end": 9, "clear_evidence": "1"},
+            "Either clear the evidence or give a new one",
+        ),
         ("rating-set", {"label": "favor"}, "Enter a whole number"),
         ("rating-set", {"role": "owner"}, "Select a valid choice"),
         ("rating-set", {"source": "  "}, "required"),

@@ -86,6 +86,36 @@ def test_it_shows_every_version_side_by_side_with_disagreements_marked(
     assert 'id="help"' in body and "<kbd>Shift</kbd>+<kbd>A</kbd>" in body
 
 
+def test_it_tells_two_rows_of_one_string_and_label_apart(reviewer_client, project):
+    from tests.conftest import member
+
+    text = "Lavrov flew to Bamako on Monday.\n\nLater, protests in Bamako grew."
+    document = make_document(project, text=text, title="Two Bamakos")
+    gpe = label(project, "entity", "GPE")
+    for name in ("b1", "b2"):
+        version = Assignment.objects.create(
+            document=document,
+            annotator=member(project, name, "annotator"),
+            status=Assignment.Status.SUBMITTED,
+        )
+        for start in (text.index("Bamako"), text.rindex("Bamako")):
+            Span.objects.create(
+                assignment=version, start=start, end=start + 6, text="Bamako", label=gpe
+            )
+    body = reviewer_client.get(url("adjudicate", document)).content.decode()
+    later = text.rindex("Bamako")
+    assert (
+        'Lavrov flew to <b>Bamako</b> on Monday.<span class="where">para 1 · chars 15–21</span>'
+        in body
+    )
+    assert (
+        f'Later, protests in <b>Bamako</b> grew.<span class="where">para 2 · chars {later}–{later + 6}</span>'
+        in body
+    )
+    # The text names each span by its label, not only on hover.
+    assert body.count('<span class="tag">GPE</span>') == 2
+
+
 def test_it_takes_a_span_into_a_new_gold_version_once(
     reviewer_client, lavrov, reviewer
 ):
