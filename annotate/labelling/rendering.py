@@ -73,11 +73,16 @@ def span_rows(spans: Sequence, *, editable: bool) -> str:
     rows = []
     for span in spans:
         entity = f" → {escape(span.entity_name)}" if span.entity_id else ""
+        text, label = escape(span.text), escape(span.label.name)
         buttons = (
-            '<button type="button" class="link-button" title="Link to an entity (Enter)">link</button>'
-            '<button type="button" class="delete" title="Delete (Delete key)">×</button>'
+            f'<button type="button" class="link-button" title="Link to an entity (Enter)" aria-label="Link {text} to an entity">link</button>'
+            f'<button type="button" class="delete" title="Delete (Delete key)" aria-label="Delete {text}">×</button>'
             if editable
             else ""
+        )
+        # A screen reader names the focused row by what it is; keys act on it (annotate.js).
+        name = f"{text}, {label}" + (
+            f", linked to {escape(span.entity_name)}" if span.entity_id else ""
         )
         origin = (
             f'<span class="origin">{escape(span.origin)}</span>'
@@ -85,10 +90,10 @@ def span_rows(spans: Sequence, *, editable: bool) -> str:
             else ""
         )
         rows.append(
-            f'<li class="span-row" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0"'
+            f'<li class="span-row" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0" aria-label="{name}"'
             f' data-relabel="{span.relabel_url}" data-link="{span.link_url}" data-delete="{span.delete_url}">'
-            f'<mark class="chip l-{span.label_id}">{escape(span.text)}</mark>'
-            f'<span class="label-name">{escape(span.label.name)}{entity}</span>'
+            f'<mark class="chip l-{span.label_id}">{text}</mark>'
+            f'<span class="label-name">{label}{entity}</span>'
             f"{buttons}{origin}</li>"
         )
     return mark_safe("".join(rows))  # every piece of text above was escaped
