@@ -202,6 +202,9 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Django's own CSRF failure page has an inline <style>, which the policy above blocks.
+CSRF_FAILURE_VIEW = "annotate.views.htmx.csrf_failure"
+
 # Production hardening, switched on by HTTPS=1 behind a TLS-terminating proxy.
 HTTPS = env_flag("HTTPS")
 SESSION_COOKIE_SECURE = HTTPS
