@@ -246,6 +246,9 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Django's own CSRF failure page has an inline <style>, which the policy above blocks.
+CSRF_FAILURE_VIEW = "annotate.views.htmx.csrf_failure"
+
 # Production hardening (HTTPS, read above).
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -203,23 +203,28 @@ def span_rows(spans: Sequence, *, editable: bool, text: str = "") -> str:
     rows = []
     for span in spans:
         entity = f" → {escape(span.entity_name)}" if span.entity_id else ""
+        if (label := label_names.get(span.label_id)) is None:
+            label = label_names[span.label_id] = escape(span.label.name, quote=False)
+        quoted = escape(span.text)
         buttons = (
-            '<button type="button" class="link-button" title="Link to an entity (Enter)">link</button>'
-            '<button type="button" class="delete" title="Delete (Delete key)">×</button>'
+            f'<button type="button" class="link-button" title="Link to an entity (Enter)" aria-label="Link {quoted} to an entity">link</button>'
+            f'<button type="button" class="delete" title="Delete (Delete key)" aria-label="Delete {quoted}">×</button>'
             if editable
             else ""
+        )
+        # A screen reader names the focused row by what it is; keys act on it (annotate.js).
+        name = f"{quoted}, {escape(span.label.name)}" + (
+            f", linked to {escape(span.entity_name)}" if span.entity_id else ""
         )
         origin = (
             f'<span class="origin">{escape(span.origin)}</span>'
             if span.origin != "manual"
             else ""
         )
-        if (label := label_names.get(span.label_id)) is None:
-            label = label_names[span.label_id] = escape(span.label.name, quote=False)
         chip = escape(span.text, quote=False)
         context = _context_line(text, positions, span, chip) if positions else ""
         rows.append(
-            f'<li class="span-row" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0"'
+            f'<li class="span-row" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0" aria-label="{name}"'
             f' data-relabel="{span.relabel_url}" data-link="{span.link_url}" data-delete="{span.delete_url}">'
             f'<mark class="chip l-{span.label_id}">{chip}</mark>'
             f'<span class="label-name">{label}{entity}</span>'

@@ -21,15 +21,18 @@ def choice_buttons(labels: list[Label], chosen_id: int | None, editable: bool) -
     buttons = []
     for label in labels:
         chosen = " chosen" if label.pk == chosen_id else ""
+        # The choice made is told by aria-pressed as well as by its colour and weight.
+        pressed = "true" if chosen else "false"
         if (
             label.kind == Label.Kind.RELIABILITY
-        ):  # the scale's number, its name on hover
+        ):  # the scale's number, its name on hover and to a screen reader
             caption = "" if label.value is None else str(label.value)
             title = f' title="{escape(f"{label.name}: {label.description}")}"'
+            title += f' aria-label="{escape(f"{caption} {label.name}".strip())}"'
         else:
             caption, title = label.name, ""
         buttons.append(
             f'<button type="submit" name="label" value="{label.pk}" class="choice l-{label.pk}{chosen}"'
-            f' data-key="{escape(label.shortcut)}"{title}{disabled}>{escape(caption)}</button>'
+            f' aria-pressed="{pressed}" data-key="{escape(label.shortcut)}"{title}{disabled}>{escape(caption)}</button>'
         )
     return mark_safe("".join(buttons))  # every piece of text above was escaped

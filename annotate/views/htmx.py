@@ -64,3 +64,18 @@ def back_with_message(
 def go(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """Go to `url`: a client redirect for htmx, a plain one otherwise."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+STALE_PAGE = (
+    "This page is out of date: you logged in again in another tab, or it was open "
+    "for a long time. Reload it and try again; what you saved before is kept."
+)
+
+
+def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
+    """A post refused by the CSRF check (settings.CSRF_FAILURE_VIEW). Django's own page
+    carries an inline <style> that the CSP blocks, and htmx would swap that whole
+    page into the screen: htmx gets the flash line, a plain post a page of ours."""
+    if getattr(request, "htmx", False):
+        return flash_error(request, STALE_PAGE, status=403)
+    return render(request, "403_csrf.html", {"message": STALE_PAGE}, status=403)
