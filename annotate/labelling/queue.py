@@ -1,14 +1,18 @@
-"""Who labels what next: an unfinished assignment of theirs first, else a document
-that still has a free slot (fewer than `overlap` annotators) and is not yet theirs.
+"""Who labels what next, and an annotator's own work by state (My work).
 
-Candidate documents are taken with SELECT ... FOR UPDATE SKIP LOCKED, so annotators
-pressing next at once each get a different document without waiting on one another,
-and the slot count lives on the document row itself (kept by the database's triggers
-on annotate_assignment): a row locked and re-checked after another transaction's
-commit sees that transaction's count, so no document ever gets more than `overlap`
-annotators.
+`next` serves, in order: (a) the annotator's versions a reviewer rejected and they
+have not resubmitted, oldest rejection first; (b) documents a manager assigned to them
+that they have not opened yet; (c) a document that still has a free slot (fewer than
+`overlap` annotators) and is not yet theirs. Documents they have open are not handed
+back: "Next" leaves the current one open (it stays under My work) and moves on.
 
-Documents are handed out in id order from where the annotator left off (after the
+New documents are taken with SELECT ... FOR UPDATE SKIP LOCKED, so annotators pressing
+next at once each get a different document without waiting on one another, and the
+slot count lives on the document row itself (kept by the database's triggers on
+annotate_assignment): a row locked and re-checked after another transaction's commit
+sees that transaction's count, so no document ever gets more than `overlap` annotators.
+
+New documents are handed out in id order from where the annotator left off (after the
 highest document they hold), so `next` does not walk past everything they have done;
 a document freed behind them (a peer's skip) comes once nothing is left ahead.
 """
@@ -16,22 +20,90 @@ a document freed behind them (a peer's skip) comes once nothing is left ahead.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from annotate.models import Assignment, Document, Project
 
+Status, ReviewState = Assignment.Status, Assignment.ReviewState
 
-def next_assignment(*, project: Project, user) -> Assignment | None:
-    """The assignment `user` should work on next in `project`, or None when all is done."""
-    unfinished = (
+# An annotator's versions by state, as My work shows them; skipped ones are given back
+# and listed nowhere. The four are disjoint.
+STATES: dict[str, Q] = {
+    "in_progress": Q(status=Status.ASSIGNED, review_state=ReviewState.PENDING),
+    "submitted": Q(status=Status.SUBMITTED, review_state=ReviewState.PENDING),
+    "returned": Q(review_state=ReviewState.REJECTED) & ~Q(status=Status.SKIPPED),
+    "accepted": Q(review_state=ReviewState.ACCEPTED) & ~Q(status=Status.SKIPPED),
+}
+STATE_NAMES = {
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "returned": "Returned to you",
+    "accepted": "Accepted",
+}
+
+
+def state_of(assignment: Assignment) -> str:
+    """Which of STATES one of the annotator's versions is in (not skipped)."""
+    if assignment.review_state == ReviewState.REJECTED:
+        return "returned"
+    if assignment.review_state == ReviewState.ACCEPTED:
+        return "accepted"
+    return "submitted" if assignment.status == Status.SUBMITTED else "in_progress"
+
+
+def work_of(*, project: Project, user) -> QuerySet[Assignment]:
+    """The user's own versions in the project (gold and skipped ones aside)."""
+    return (
         Assignment.objects.by(user)
-        .open()
         .filter(document__project=project)
-        .order_by("id")
-        .first()
+        .exclude(status=Status.SKIPPED)
     )
-    if unfinished is not None:
-        return unfinished
+
+
+def work_counts(*, project: Project, user) -> dict[str, int]:
+    """How many of the user's versions are in each state, in one query."""
+    counts = work_of(project=project, user=user).aggregate(
+        **{state: Count("id", filter=where) for state, where in STATES.items()}
+    )
+    return {**counts, "all": sum(counts.values())}
+
+
+def next_assignment(
+    *, project: Project, user, after: Assignment | None = None
+) -> Assignment | None:
+    """The assignment `user` should work on next in `project`, or None when nothing is
+    left. `after` is the one they are leaving: never handed back, and when it is a
+    returned one, the returned ones before it are passed over too, so pressing Next
+    walks through them instead of between the first two."""
+    mine = Assignment.objects.by(user).filter(document__project=project)
+    if after is not None:
+        mine = mine.exclude(pk=after.pk)
+    returned = mine.filter(STATES["returned"])
+    if after is not None and after.review_state == ReviewState.REJECTED:
+        returned = returned.filter(_later_than(after))
+    found = returned.order_by("reviewed_at", "pk").first()
+    if found is None:
+        found = (
+            mine.filter(STATES["in_progress"])
+            .filter(assigned_by__isnull=False, opened_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+    return found or _new_assignment(project=project, user=user)
+
+
+def _later_than(rejected: Assignment) -> Q:
+    """Rejections after this one in (reviewed_at, pk) order; an undated one (restored
+    from another installation) sorts last, as PostgreSQL sorts NULL."""
+    undated = Q(reviewed_at__isnull=True)
+    if rejected.reviewed_at is None:
+        return undated & Q(pk__gt=rejected.pk)
+    when = rejected.reviewed_at
+    return Q(reviewed_at__gt=when) | Q(reviewed_at=when, pk__gt=rejected.pk) | undated
+
+
+def _new_assignment(*, project: Project, user) -> Assignment | None:
     with transaction.atomic():
         theirs = Assignment.objects.filter(
             document=OuterRef("pk"), annotator=user, is_gold=False
@@ -68,6 +140,16 @@ def _left_off(project: Project, user) -> int:
     return held or 0
 
 
+def mark_opened(assignment: Assignment) -> None:
+    """Record the first time its annotator opens it: a manager's direct assignment is
+    served by `next` until then. One UPDATE, the first time only."""
+    if assignment.opened_at is None:
+        assignment.opened_at = timezone.now()
+        Assignment.objects.filter(pk=assignment.pk, opened_at__isnull=True).update(
+            opened_at=assignment.opened_at
+        )
+
+
 def release(assignment: Assignment) -> None:
     """Give a skipped document's slot back, so someone else can label it (the
     status change's trigger frees the slot)."""
@@ -78,7 +160,7 @@ def progress(*, project: Project, user) -> dict[str, int]:
     """Done / assigned for the user, and the project's size: the progress line."""
     mine = Assignment.objects.by(user).filter(document__project=project)
     return {
-        "done": mine.filter(status=Assignment.Status.SUBMITTED).count(),
-        "assigned": mine.exclude(status=Assignment.Status.SKIPPED).count(),
+        "done": mine.filter(status=Status.SUBMITTED).count(),
+        "assigned": mine.exclude(status=Status.SKIPPED).count(),
         "total": project.document_count,
     }

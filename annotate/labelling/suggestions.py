@@ -2,9 +2,12 @@
 imported annotations included), proposed where they occur in a document.
 
 A suggestion carries a string and a label, never who labelled it. In a blind project
-the strings other people labelled in this very document are left out (imported
-pre-annotations aside): proposing them at their places would draw a peer's
-annotation of the document on the screen."""
+nothing suggested may depend on anyone's version of the document on screen: the terms
+and their labels come from the spans of the project's *other* documents (anyone's,
+gold, imported) and from this document's imported pre-annotations, never from a
+person's version of it, the annotator's own included (as elsewhere, their own spans
+are no reason to suggest a string). That vocabulary is counted in one query for the
+document, so a peer's change here can never show through a stale count."""
 
 from __future__ import annotations
 
@@ -39,19 +42,12 @@ class Suggestion:
 def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Suggestion]:
     """Where known strings occur in the document and the annotator has no span yet."""
     document = assignment.document
-    uses = Counter(project_vocabulary(document.project_id))
-    # What this screen already shows is not a reason to suggest it here: the
-    # annotator's own spans, and in a blind project the peers' spans of this document.
-    uses.subtract((span.text, span.label_id) for span in own_spans)
     if document.project.blind:
-        uses.subtract(
-            Span.objects.filter(
-                assignment__document_id=document.pk,
-                assignment__is_imported=False,
-            )
-            .exclude(assignment=assignment)
-            .values_list("text", "label_id")
-        )
+        uses = Counter(blind_vocabulary(document.project_id, document.pk))
+    else:
+        uses = Counter(project_vocabulary(document.project_id))
+        # What this screen already shows is not a reason to suggest it here.
+        uses.subtract((span.text, span.label_id) for span in own_spans)
     label_of: dict[str, int] = {}
     for (text, label_id), count in uses.most_common():
         if count > 0 and len(text.strip()) >= MIN_TERM_CHARS:
@@ -85,6 +81,26 @@ def project_vocabulary(project_id: int) -> dict[tuple[str, int], int]:
     if vocabulary is None:
         rows = (
             Span.objects.filter(assignment__document__project_id=project_id)
+            .values_list("text", "label_id")
+            .annotate(uses=Count("id"))
+            .order_by("-uses")[:MAX_TERMS]
+        )
+        vocabulary = {(text, label_id): uses for text, label_id, uses in rows}
+        cache.set(key, vocabulary, VOCABULARY_SECONDS)
+    return vocabulary
+
+
+def blind_vocabulary(project_id: int, document_id: int) -> dict[tuple[str, int], int]:
+    """The vocabulary of a blind project as seen from one document: every span of the
+    project but people's versions of that document (imported pre-annotations of it
+    count). Kept for a minute per document in each process, like project_vocabulary;
+    nothing done to the document itself can change it, so it needs no invalidation."""
+    key = f"suggestions:blind-vocabulary:{project_id}:{document_id}"
+    vocabulary = cache.get(key)
+    if vocabulary is None:
+        rows = (
+            Span.objects.filter(assignment__document__project_id=project_id)
+            .exclude(assignment__document_id=document_id, assignment__is_imported=False)
             .values_list("text", "label_id")
             .annotate(uses=Count("id"))
             .order_by("-uses")[:MAX_TERMS]

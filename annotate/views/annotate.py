@@ -25,13 +25,15 @@ from annotate.access import (
 )
 from annotate.labelling import changes as labelling
 from annotate.labelling import queue
+from annotate.labelling.linking import candidates_for
 from annotate.labelling.screen import PART_OF_FRAGMENT, screen_context
 from annotate.labelling.suggestions import suggestions_for
-from annotate.models import Assignment, Entity, Span
+from annotate.models import Assignment, Span
 from annotate.views.forms import (
     AssignmentForm,
     ChangeForm,
     LinkForm,
+    NextForm,
     RatingForm,
     SpanForm,
     SpanLabelForm,
@@ -52,6 +54,8 @@ TEXT_FRAGMENTS = ("doc-text", "span-list")
 EVERY_FRAGMENT = ("doc-text", "span-list", "stance-panel", "source-panel")
 # What undoing a change redraws: a stance or a rating its panel, anything else the text.
 UNDONE_FRAGMENTS = {"stance": ("stance-panel",), "rating": ("source-panel",)}
+# The open documents the done page lists (the rest are under My work).
+OPEN_LISTED = 5
 STALE_NOTICE = "Another tab changed this document too; the screen now shows both."
 
 
@@ -60,15 +64,47 @@ STALE_NOTICE = "Another tab changed this document too; the screen now shows both
 
 @require_GET
 def next_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Returned work first, then assigned, then a new document (annotate.labelling.queue);
+    `?after=<assignment>` is the one the annotator leaves open, never handed back."""
     access = project_access(request, slug)
-    assignment = queue.next_assignment(project=access.project, user=request.user)
+    form = NextForm(request.GET)
+    if not form.is_valid():
+        return refused(request, form)
+    after = None
+    if form.cleaned_data["after"] is not None:
+        after = (
+            Assignment.objects.by(request.user)
+            .filter(document__project=access.project, pk=form.cleaned_data["after"])
+            .first()
+        )  # someone else's id: nothing of theirs would be handed out anyway
+    assignment = queue.next_assignment(
+        project=access.project, user=request.user, after=after
+    )
     if assignment is None:
-        return render(
-            request,
-            "annotate/queue_done.html",
-            {"access": access, "project": access.project},
-        )
+        return _queue_done(request, access, after)
     return redirect("annotate:annotate", slug=slug, pk=assignment.pk)
+
+
+def _queue_done(
+    request: HtmxHttpRequest, access: ProjectAccess, after: Assignment | None
+) -> HttpResponse:
+    """Nothing new to hand out: say what of theirs is still open, and where."""
+    project, user = access.project, request.user
+    open_work = (
+        queue.work_of(project=project, user=user)
+        .filter(queue.STATES["in_progress"] | queue.STATES["returned"])
+        .select_related("document")
+        .only("id", "review_state", "updated_at", "document__title")
+        .order_by("-updated_at", "-id")[:OPEN_LISTED]
+    )
+    context = {
+        "access": access,
+        "project": project,
+        "counts": queue.work_counts(project=project, user=user),
+        "open_work": open_work,
+        "left": after,
+    }
+    return render(request, "annotate/queue_done.html", context)
 
 
 @require_POST
@@ -95,6 +131,8 @@ def skip(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def annotate_page(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = project_access(request, slug)
     assignment = assignment_in(access, pk, request.user)
+    if assignment.annotator_id == request.user.pk:
+        queue.mark_opened(assignment)
     context = screen_context(user=request.user, access=access, assignment=assignment)
     return render(request, TEMPLATE, context)
 
@@ -171,9 +209,7 @@ def span_link(
     if request.method == "GET":
         if span is None:
             raise Http404("No such span.")
-        candidates = Entity.objects.filter(project=access.project).similar_to(
-            span.text
-        )[:6]
+        candidates = candidates_for(assignment, span.text)
         context = {"project": access.project, "assignment": assignment}
         context.update(span=span, candidates=candidates)
         return render(request, "annotate/_link_panel.html", context)

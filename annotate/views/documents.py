@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate.access import document_in, project_access
-from annotate.models import Assignment, Document
+from annotate.labelling import queue
+from annotate.models import Document
 from annotate.views.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
-RECENT_WORK = 15
 COUNT_LIMIT = 10_000
 
 
@@ -87,32 +87,17 @@ def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = DocumentPage.of(
         documents, after=request.GET.get("after"), before=request.GET.get("before")
     )
-    template = "annotate/document_list.html"
-    if request.htmx:
-        template += "#document-table"
-    # The annotator's own recent work, to go back to a submitted document until it is reviewed.
-    mine = (
-        Assignment.objects.by(request.user)
-        .filter(document__project=access.project)
-        .select_related("document")
-        .only(
-            "id",
-            "status",
-            "review_state",
-            "review_comment",
-            "updated_at",
-            "document__title",
-        )
-        .order_by("-updated_at")[:RECENT_WORK]
-    )
     context = {
         "access": access,
         "project": access.project,
         "page": page,
         "query": query,
-        "mine": mine,
     }
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "annotate/document_list.html#document-table", context)
+    # The user's own documents by state: the way back to returned and open ones.
+    context["work"] = queue.work_counts(project=access.project, user=request.user)
+    return render(request, "annotate/document_list.html", context)
 
 
 @require_GET

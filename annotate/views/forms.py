@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from annotate.labelling.linking import entities_for
 from annotate.models import (
     Assignment,
     Entity,
@@ -196,9 +197,8 @@ class LinkForm(AssignmentForm):
         pk = self.cleaned_data.get("entity")
         if pk is None:
             return None
-        entity = Entity.objects.filter(
-            project_id=self.assignment.document.project_id, pk=pk
-        ).first()
+        # In a blind project, not one a peer made from their span here (see linking).
+        entity = entities_for(self.assignment).filter(pk=pk).first()
         if entity is None:
             raise forms.ValidationError("No such entity in this project.")
         return entity
@@ -284,3 +284,10 @@ class StanceTargetForm(forms.ModelForm):
         ).exists():
             raise forms.ValidationError("This project already has that stance target.")
         return name
+
+
+class NextForm(forms.Form):
+    """`next`'s query: the assignment being left (Next on the annotation screen), which
+    is not handed back."""
+
+    after = forms.IntegerField(min_value=1, required=False)

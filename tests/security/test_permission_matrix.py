@@ -54,6 +54,8 @@ MATRIX: dict[str, Rule] = {
     "annotate:document-list": rule("annotator", GET),
     "annotate:document-detail": rule("annotator", GET, pk="document"),
     "annotate:next": rule("annotator", GET),
+    # Anyone's own work only: every member may look at theirs.
+    "annotate:my-work": rule("annotator", GET),
     "annotate:labels-css": rule("annotator", GET),
     # Blind project: the assignment's annotator, and reviewers up.
     "annotate:annotate": rule("owner-or-reviewer", GET, **OWNER),

@@ -58,16 +58,16 @@ def span_data(project, text, fragment, name="PERSON"):
 HTMX = {"HX-Request": "true"}
 
 
-def test_it_gives_the_next_document_and_then_the_same_until_it_is_done(
+def test_it_gives_the_next_document_then_points_back_at_it_while_open(
     annotator_client, project, document
 ):
     response = annotator_client.get(reverse("annotate:next", args=[project.slug]))
     assignment = Assignment.objects.get()
-    assert response["Location"] == reverse(
-        "annotate:annotate", args=[project.slug, assignment.pk]
-    )
-    annotator_client.get(reverse("annotate:next", args=[project.slug]))
+    screen = reverse("annotate:annotate", args=[project.slug, assignment.pk])
+    assert response["Location"] == screen
+    response = annotator_client.get(reverse("annotate:next", args=[project.slug]))
     assert Assignment.objects.count() == 1
+    assert f'href="{screen}">Lavrov in Bamako</a>' in response.content.decode()
 
 
 def test_it_never_gives_a_document_more_than_overlap_annotators(

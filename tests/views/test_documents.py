@@ -92,7 +92,7 @@ def test_it_does_not_show_a_document_of_another_project(
     assert response.status_code == 404
 
 
-def test_it_lists_the_annotators_own_documents_to_go_back_to(
+def test_it_counts_the_annotators_own_documents_and_links_to_my_work(
     annotator_client, annotator, project
 ):
     from annotate.models import Assignment
@@ -101,15 +101,40 @@ def test_it_lists_the_annotators_own_documents_to_go_back_to(
         document=make_document(project, title="Mine, submitted"), annotator=annotator
     )
     mine.submit()
-    other = Assignment.objects.create(
+    Assignment.objects.create(
         document=make_document(project, title="Someone else's", text="Other text."),
         annotator=make_user("peer"),
     )
+    response = annotator_client.get(
+        reverse("annotate:document-list", args=[project.slug])
+    )
+    body = response.content.decode()
+    my_work = reverse("annotate:my-work", args=[project.slug])
+    assert f'href="{my_work}"' in body
+    assert f'href="{my_work}?state=submitted">1 submitted</a>' in body
+    assert f'href="{my_work}?state=in_progress">0 in progress</a>' in body
+    assert "returned to you" not in body  # nothing returned: no call to action
+    assert "Your recent documents" not in body
+
+
+def test_it_shows_how_many_documents_came_back_with_a_link_to_them(
+    annotator_client, annotator, reviewer, project
+):
+    from annotate.models import Assignment
+    from annotate.review.decisions import reject
+
+    for n in range(2):
+        work = Assignment.objects.create(
+            document=make_document(project, title=f"Doc {n}", text=f"Text {n}."),
+            annotator=annotator,
+        )
+        work.submit()
+        reject(work, reviewer=reviewer, comment="Bamako is a city")
     body = annotator_client.get(
         reverse("annotate:document-list", args=[project.slug])
     ).content.decode()
-    assert reverse("annotate:annotate", args=[project.slug, mine.pk]) in body
-    assert reverse("annotate:annotate", args=[project.slug, other.pk]) not in body
+    my_work = reverse("annotate:my-work", args=[project.slug])
+    assert f'href="{my_work}?state=returned">2 returned to you</a>' in body
 
 
 def test_it_pages_by_keyset_forwards_and_back(annotator_client, project, monkeypatch):

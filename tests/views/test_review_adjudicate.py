@@ -360,9 +360,14 @@ def test_a_rejected_annotator_sees_the_comment_fixes_and_resubmits(
     client.force_login(a2.annotator)
     screen = reverse("annotate:annotate", args=[project.slug, a2.pk])
     page = client.get(screen).content.decode()
-    assert "Rejected: Bamako is a city, GPE" in page and 'id="submit-button"' in page
+    banner = page.split('id="returned-banner"', 1)[1].split("</section>", 1)[0]
+    assert "Bamako is a city, GPE" in banner and 'id="submit-button"' in page
     listing = client.get(reverse("annotate:document-list", args=[project.slug]))
-    assert "Bamako is a city, GPE" in listing.content.decode()
+    assert "1 returned to you" in listing.content.decode()
+    mine = client.get(
+        reverse("annotate:my-work", args=[project.slug]) + "?state=returned"
+    )
+    assert "Bamako is a city, GPE" in mine.content.decode()
     bamako = a2.spans.get(text="Bamako")
     relabel = reverse("annotate:span-relabel", args=[project.slug, a2.pk, bamako.pk])
     gpe = label(project, "entity", "GPE")
