@@ -142,6 +142,8 @@ def world(project):
 
 
 DOC_TEXT = re.compile(r'<div id="doc-text"[^>]*>(.*?)</div>', re.S)
+# A span row quotes the document's own words around the observer's span: text they read.
+ROW_CONTEXT = re.compile(r'<span class="context">.*?</span></span>', re.S)
 
 
 def leaks(body: str, own_span_ids: set[int]) -> list[str]:
@@ -150,7 +152,7 @@ def leaks(body: str, own_span_ids: set[int]) -> list[str]:
     place, or a span element that is not the observer's."""
     found = []
     texts = DOC_TEXT.findall(body)
-    rest = DOC_TEXT.sub("", body)
+    rest = ROW_CONTEXT.sub("", DOC_TEXT.sub("", body))
     found += [f"{s!r} outside the text" for s in PLANTED if s in rest]
     found += [s for s in (PLANTED_ENTITY, "QX7", PLANTED_NOTE) if s in body]
     planted_places = {(TEXT.index(s), TEXT.index(s) + len(s)) for s in PLANTED}
