@@ -11,13 +11,18 @@ from annotate.models.annotations import (
     Stance,
 )
 from annotate.models.documents import Document, Entity, Source
+from annotate.models.people import Invitation
 from annotate.models.projects import (
     DEFAULT_LABELS,
+    LABEL_PALETTE,
+    SCREEN_KEYS,
     Label,
     Membership,
     Project,
     StanceTarget,
     add_default_labels,
+    key_problem,
+    next_colour,
 )
 from annotate.models.review import ReviewEvent, SourceMerge
 from annotate.models.runs import ExportRun, ImportRun
@@ -25,6 +30,8 @@ from annotate.models.snapshots import StatisticsSnapshot
 
 __all__ = [
     "DEFAULT_LABELS",
+    "LABEL_PALETTE",
+    "SCREEN_KEYS",
     "Assignment",
     "AssignmentChange",
     "DismissedSuggestion",
@@ -32,6 +39,7 @@ __all__ = [
     "Entity",
     "ExportRun",
     "ImportRun",
+    "Invitation",
     "Label",
     "Membership",
     "Project",
@@ -44,4 +52,6 @@ __all__ = [
     "StanceTarget",
     "StatisticsSnapshot",
     "add_default_labels",
+    "key_problem",
+    "next_colour",
 ]

@@ -8,8 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotate.access import document_in, project_access
+from annotate.access import ProjectAccess, document_in, project_access
 from annotate.models import Assignment, Document
+from annotate.views.forms import AssignForm
 from annotate.views.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
@@ -82,7 +83,19 @@ def _cursor(value: str | None) -> int | None:
 @require_GET
 def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug)
-    query = request.GET.get("q", "").strip()
+    return list_page(request, access, query=request.GET.get("q", "").strip())
+
+
+def list_page(
+    request: HtmxHttpRequest,
+    access: ProjectAccess,
+    *,
+    query: str,
+    assign_form: AssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The list (or its table alone, for htmx); managers get the assignment controls,
+    with `assign_form` bound when an assignment was refused, so the ticks stay."""
     documents = Document.objects.for_project(access.project).search(query).for_list()
     page = DocumentPage.of(
         documents, after=request.GET.get("after"), before=request.GET.get("before")
@@ -112,7 +125,11 @@ def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "query": query,
         "mine": mine,
     }
-    return render(request, template, context)
+    if access.can_manage:
+        form = assign_form or AssignForm(project=access.project, initial={"q": query})
+        context["assign_form"] = form
+        context["ticked"] = set(form.data.getlist("document")) if form.is_bound else ()
+    return render(request, template, context, status=status)
 
 
 @require_GET
