@@ -221,9 +221,9 @@ class ProjectSettingsForm(forms.ModelForm):
 
 
 BLIND_CHOICES = [
-    ("", "As the template (blind), or as the copied project"),
-    ("blind", "Blind: annotators never see each other's work"),
-    ("open", "Open: annotators see each other's work"),
+    ("", "Default: blind, or as copied"),
+    ("blind", "Blind"),
+    ("open", "Open"),
 ]
 
 
@@ -249,7 +249,11 @@ class NewProjectForm(forms.Form):
         help_text="How many annotators label each document. Empty: 2, or the copied "
         "project's.",
     )
-    blind = forms.ChoiceField(choices=BLIND_CHOICES, required=False)
+    blind = forms.ChoiceField(
+        choices=BLIND_CHOICES,
+        required=False,
+        help_text="Blind: annotators never see each other's work. Open: they do.",
+    )
 
     def __init__(self, *args, templates: dict, copyable, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -100,6 +100,6 @@ def _new_account(request: HtmxHttpRequest, invitation: Invitation) -> HttpRespon
 def _landed(request: HtmxHttpRequest, invitation: Invitation) -> HttpResponse:
     messages.success(
         request,
-        f"Welcome to {invitation.project.name}: you are a {invitation.role} here.",
+        f"Welcome to {invitation.project.name}. Your role here: {invitation.role}.",
     )
     return redirect("annotate:document-list", slug=invitation.project.slug)

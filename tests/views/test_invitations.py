@@ -90,7 +90,7 @@ def test_an_invitee_takes_an_account_and_lands_in_the_project_logged_in(
     assert Membership.objects.get(user=user, project=project).role == "reviewer"
     landed = visitor.get(response["Location"])
     assert landed.status_code == 200  # logged in
-    assert "you are a reviewer here" in body(landed)
+    assert "Welcome to Lavrov in Africa. Your role here: reviewer." in body(landed)
     stored.refresh_from_db()
     assert (stored.accepted_by, stored.state) == (user, "accepted")
 
