@@ -266,5 +266,10 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsapp@localhost")
+# Mail is optional: without it invitation links are copied from the page. The deploy
+# check against development mail backends is silenced only while no mail is set up.
+SILENCED_SYSTEM_CHECKS = (
+    [] if _email_host or os.environ.get("EMAIL_BACKEND") else ["mail.E001"]
+)
 # How long an invitation link works, in days.
 INVITATION_DAYS = int(os.environ.get("NEWSAPP_INVITATION_DAYS", "7"))

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotate.access import ProjectAccess, Role, project_access
-from annotate.models import Label, next_colour
+from annotate.models import SCREEN_KEYS, Label, next_colour
 from annotate.projects.labels import key_warnings
 from annotate.views.forms import (
     InviteForm,
@@ -156,6 +156,7 @@ def _context(
         )[0],
         "label_groups": label_groups,
         "next_colour": next_colour(project),
+        "screen_keys": SCREEN_KEYS,
         "targets": targets,
         "new_target": row(
             "new-target", None, lambda: TargetRowForm(auto_id="new-target-%s")

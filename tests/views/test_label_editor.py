@@ -491,3 +491,16 @@ def test_ratings_with_a_retired_grade_keep_it_in_exports(project, annotator):
     low.save()
     (line,) = export_lines(project, "reliability", selection="all")
     assert (line["label"], line["value"]) == ("low", 2)
+
+
+def test_screen_keys_name_every_key_the_annotation_screen_answers_itself():
+    """annotate.js may gain a key; SCREEN_KEYS must follow, or a label could take it."""
+    from pathlib import Path
+
+    from annotate.models import SCREEN_KEYS
+
+    script = Path(__file__).resolve().parents[2] / "static" / "js" / "annotate.js"
+    answered = set(re.findall(r'key === "(.)"', script.read_text()))
+    assert {"u", "/"} <= answered  # the pattern still finds the screen's keys
+    # Upper case keys come with Shift; label keys are kept lower case.
+    assert {key for key in answered if not key.isupper()} <= set(SCREEN_KEYS)

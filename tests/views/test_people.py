@@ -325,3 +325,19 @@ def test_an_invitation_or_member_of_another_project_is_not_found(
     assert outsider.is_active
     other_user = make_user("nobody")
     assert other_user.is_active
+
+
+def test_a_deactivated_reviewer_active_elsewhere_reviews_nothing_here(
+    manager_client, project, reviewer
+):
+    from annotate.review.decisions import reviewable_projects
+
+    other, _ = Project.objects.get_or_create_with_labels("elsewhere")
+    Membership.objects.create(user=reviewer, project=other, role="reviewer")
+    assert project in reviewable_projects(reviewer)
+    manager_client.post(
+        member_url(project, membership_of(reviewer, project)), {"op": "deactivate"}
+    )
+    reviewer.refresh_from_db()
+    assert reviewer.is_active
+    assert list(reviewable_projects(reviewer)) == [other]
