@@ -48,7 +48,7 @@ def _refused(
         request,
         access,
         bound={key: (form, reason)},
-        part=part if request.htmx else "",
+        part=part,
         message=reason,
         level="error",
         status=400,

@@ -71,16 +71,17 @@ def manage_page(
     level: str = "success",
     status: int = 200,
 ) -> HttpResponse:
-    """The page, or only its `part` (an inline partial: label-editor, target-editor)
-    with `message` in its flash line. `bound` maps a form's key ("settings",
-    "invite", "new-label-entity", "label-12", "new-target", "target-3") to the bound
-    form that was refused and why."""
+    """The page, with `message` in the flash line of its region `part` (an inline
+    partial: label-editor, target-editor); for htmx, that region alone. `bound` maps
+    a form's key ("settings", "invite", "new-label-entity", "label-12",
+    "new-target", "target-3") to the bound form that was refused and why."""
     context = _context(request, access, bound or {})
-    context.update(message=message, level=level)
-    if not part:  # shown once, on the page drawn after the invitation was made
-        context["new_invitation"] = request.session.pop(NEW_INVITATION, None)
-    template = f"{TEMPLATE}#{part}" if part else TEMPLATE
-    return render(request, template, context, status=status)
+    context.update(message=message, level=level, flash_part=part)
+    if request.htmx and part:
+        return render(request, f"{TEMPLATE}#{part}", context, status=status)
+    # Shown once, on the page drawn after the invitation was made.
+    context["new_invitation"] = request.session.pop(NEW_INVITATION, None)
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _context(

@@ -504,3 +504,16 @@ def test_screen_keys_name_every_key_the_annotation_screen_answers_itself():
     assert {"u", "/"} <= answered  # the pattern still finds the screen's keys
     # Upper case keys come with Shift; label keys are kept lower case.
     assert {key for key in answered if not key.isupper()} <= set(SCREEN_KEYS)
+
+
+def test_a_refused_change_without_htmx_is_said_in_its_own_section_only(
+    manager_client, project
+):
+    response = manager_client.post(add_url(project), new_label(shortcut="g"))
+    assert response.status_code == 400
+    text = body(response)
+    labels = text[text.index('id="label-editor"') : text.index('id="target-editor"')]
+    targets = text[text.index('id="target-editor"') :]
+    assert "The key g is the annotation screen's" in labels
+    assert "The key g is the annotation screen's" not in targets
+    assert 'value="WEAPON"' in labels  # what was typed stays
