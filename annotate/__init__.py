@@ -6,7 +6,9 @@ Layers, lowest first; a module imports only from its own layer or those below it
 0. ``models``: the domain model, with its querysets.
 1. ``fullformat``, ``access`` and ``ingest.records`` / ``ingest.readers`` /
    ``ingest.pagedump`` (readers never touch the database).
-2. ``ingest``: the one loader of documents and their imported annotations.
+2. ``ingest``: the one loader of documents and their imported annotations;
+   ``projects``: setting a project up from the web (templates and copies, the label
+   editor, members, invitations, a manager's direct assignment).
 3. ``labelling``: the queue, an annotator's changes, suggestions, the screen.
 4. ``review``: decisions, adjudication into gold, the review queue.
 5. ``quality``: agreement, statistics, charts.

@@ -16,6 +16,7 @@ from annotate.models import (
     Entity,
     ExportRun,
     ImportRun,
+    Invitation,
     Label,
     Membership,
     Project,
@@ -58,23 +59,50 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role"]
-    list_filter = ["project", "role"]
+    list_display = ["user", "project", "role", "is_active"]
+    list_filter = ["project", "role", "is_active"]
     search_fields = ["user__username", "project__name"]
     autocomplete_fields = ["user", "project"]
 
 
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made on a project's manage page (the link is shown there
+    once); here they can be read and withdrawn. Who may make projects from the web
+    is the "project creators" group, under Authentication and Authorization."""
+
+    list_display = ["invitee", "project", "role", "created_at", "expires_at", "state"]
+    list_filter = ["project", "role"]
+    list_select_related = ["project"]
+    search_fields = ["username", "email", "project__name"]
+    readonly_fields = [
+        "project",
+        "role",
+        "email",
+        "username",
+        "expires_at",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+    ]
+    fields = [*readonly_fields, "revoked_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "project", "shortcut", "value", "colour"]
-    list_filter = ["project", "kind"]
+    list_display = ["name", "kind", "project", "shortcut", "value", "colour", "retired"]
+    list_filter = ["project", "kind", "retired"]
     search_fields = ["name", "description"]
 
 
 @admin.register(StanceTarget)
 class StanceTargetAdmin(admin.ModelAdmin):
-    list_display = ["name", "project", "entity"]
-    list_filter = ["project"]
+    list_display = ["name", "project", "entity", "position", "retired"]
+    list_filter = ["project", "retired"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["entity"]
 

@@ -4,11 +4,16 @@ from django.urls import path
 
 from annotate.views import (
     annotate,
+    assign,
     documents,
     exports,
     imports,
+    invitations,
+    label_editor,
     manage,
     mywork,
+    people,
+    project_new,
     projects,
     review,
     sources,
@@ -19,11 +24,41 @@ app_name = "annotate"
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
+    path("projects/new/", project_new.project_new, name="project-new"),
+    path(
+        "invitations/<str:token>/",
+        invitations.invitation_open,
+        name="invitation",
+    ),
     path("p/<slug:slug>/", documents.document_list, name="document-list"),
     path(
         "p/<slug:slug>/d/<int:pk>/", documents.document_detail, name="document-detail"
     ),
     path("p/<slug:slug>/manage/", manage.manage_project, name="manage"),
+    path("p/<slug:slug>/manage/labels/", label_editor.label_add, name="label-add"),
+    path(
+        "p/<slug:slug>/manage/labels/<int:pk>/",
+        label_editor.label_edit,
+        name="label-edit",
+    ),
+    path("p/<slug:slug>/manage/targets/", label_editor.target_add, name="target-add"),
+    path(
+        "p/<slug:slug>/manage/targets/<int:pk>/",
+        label_editor.target_edit,
+        name="target-edit",
+    ),
+    path("p/<slug:slug>/manage/people/invite/", people.invite, name="invite"),
+    path(
+        "p/<slug:slug>/manage/people/<int:pk>/",
+        people.member_edit,
+        name="member-edit",
+    ),
+    path(
+        "p/<slug:slug>/manage/invitations/<int:pk>/revoke/",
+        people.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("p/<slug:slug>/assign/", assign.assign, name="assign"),
     path("p/<slug:slug>/next/", annotate.next_document, name="next"),
     path("p/<slug:slug>/mine/", mywork.my_work, name="my-work"),
     path("p/<slug:slug>/labels.css", annotate.labels_css, name="labels-css"),

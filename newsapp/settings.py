@@ -291,3 +291,36 @@ LOGGING = {
         ),
     },
 }
+
+# Mail: invitations and password reset links. Django 6.1 configures mail through
+# MAILERS (its EMAIL_* settings are deprecated and may not sit beside it); the EMAIL_*
+# environment variables fill it. With EMAIL_HOST unset, mail is printed to the
+# server's console (the invitation link is shown on the page to copy anyway).
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_backend = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host
+    else "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": {
+            "host": _email_host,
+            "port": int(os.environ.get("EMAIL_PORT", "587")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_flag("EMAIL_USE_TLS", default=True),
+        }
+        if _email_backend.endswith(".smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsapp@localhost")
+# Mail is optional: without it invitation links are copied from the page. The deploy
+# check against development mail backends is silenced only while no mail is set up.
+SILENCED_SYSTEM_CHECKS = (
+    [] if _email_host or os.environ.get("EMAIL_BACKEND") else ["mail.E001"]
+)
+# How long an invitation link works, in days.
+INVITATION_DAYS = int(os.environ.get("NEWSAPP_INVITATION_DAYS", "7"))

@@ -21,6 +21,7 @@ LAYERS = {
     "annotate.ingest.readers": 1,
     "annotate.ingest.pagedump": 1,
     "annotate.ingest": 2,
+    "annotate.projects": 2,
     "annotate.labelling": 3,
     "annotate.review": 4,
     "annotate.quality": 5,

@@ -54,11 +54,12 @@ def screen_context(
         "document": document,
         "editable": assignment.is_open_to_changes
         and assignment.annotator_id == user.pk,
-        "entity_labels": [label for label in labels if label.kind == Label.Kind.ENTITY],
-        "stance_labels": [label for label in labels if label.kind == Label.Kind.STANCE],
-        "reliability_labels": [
-            label for label in labels if label.kind == Label.Kind.RELIABILITY
-        ],
+        # The choices and their keys: retired labels are not offered (spans and
+        # ratings that have one still show it). Reliability reads low to high by
+        # value (Label's ordering).
+        "entity_labels": _offered(labels, Label.Kind.ENTITY),
+        "stance_labels": _offered(labels, Label.Kind.STANCE),
+        "reliability_labels": _offered(labels, Label.Kind.RELIABILITY),
     }
     if TEXT in parts:
         context.update(
@@ -68,10 +69,13 @@ def screen_context(
         )
     if STANCE in parts:
         stances = {stance.target_id: stance for stance in assignment.stances.all()}
-        # (target, its stance or None, the stance's evidence shortened for the row)
+        # (target, its stance or None, the stance's evidence shortened for the row); a
+        # retired target is asked no more, but a stance already taken on it shows.
         context["targets"] = []
         for target in project.stance_targets.all():
             stance = stances.get(target.pk)
+            if target.retired and stance is None:
+                continue
             evidence = shortened(stance.evidence_text) if stance else ""
             context["targets"].append((target, stance, evidence))
     if SOURCES in parts:
@@ -81,6 +85,10 @@ def screen_context(
         context["progress"] = queue.progress(project=project, user=assignment.annotator)
         context["guidelines"] = guidelines_html(project.guidelines)
     return context
+
+
+def _offered(labels: list[Label], kind: str) -> list[Label]:
+    return [label for label in labels if label.kind == kind and not label.retired]
 
 
 @dataclass(slots=True)

@@ -48,8 +48,12 @@ def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Sugge
         uses = Counter(project_vocabulary(document.project_id))
         # What this screen already shows is not a reason to suggest it here.
         uses.subtract((span.text, span.label_id) for span in own_spans)
+    # Retired labels are not proposed again (label_list: loaded once per request).
+    retired = {label.pk for label in document.project.label_list if label.retired}
     label_of: dict[str, int] = {}
     for (text, label_id), count in uses.most_common():
+        if label_id in retired:
+            continue
         if count > 0 and len(text.strip()) >= MIN_TERM_CHARS:
             label_of.setdefault(text, label_id)  # the label used most for that string
     if not label_of:

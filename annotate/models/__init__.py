@@ -12,13 +12,18 @@ from annotate.models.annotations import (
 )
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.predictions import Prediction, PredictionOutcome
+from annotate.models.people import Invitation
 from annotate.models.projects import (
     DEFAULT_LABELS,
+    LABEL_PALETTE,
+    SCREEN_KEYS,
     Label,
     Membership,
     Project,
     StanceTarget,
     add_default_labels,
+    key_problem,
+    next_colour,
 )
 from annotate.models.review import ReviewEvent, SourceMerge
 from annotate.models.runs import ExportRun, ImportRun
@@ -26,6 +31,8 @@ from annotate.models.snapshots import StatisticsSnapshot
 
 __all__ = [
     "DEFAULT_LABELS",
+    "LABEL_PALETTE",
+    "SCREEN_KEYS",
     "Assignment",
     "AssignmentChange",
     "DismissedSuggestion",
@@ -33,6 +40,7 @@ __all__ = [
     "Entity",
     "ExportRun",
     "ImportRun",
+    "Invitation",
     "Label",
     "Membership",
     "Prediction",
@@ -47,4 +55,6 @@ __all__ = [
     "StanceTarget",
     "StatisticsSnapshot",
     "add_default_labels",
+    "key_problem",
+    "next_colour",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.utils.functional import cached_property
 
 
@@ -22,21 +22,37 @@ class ProjectQuerySet(models.QuerySet):
         return project, created
 
     def with_role_of(self, user) -> ProjectQuerySet:
-        """Each project with `member_role`, the user's role in it (None: not a member),
-        in the same query: every screen asks for it first."""
-        roles = Membership.objects.filter(project=OuterRef("pk"), user=user.pk)
+        """Each project with `member_role`, the user's role in it (None: not a member,
+        or a deactivated one), in the same query: every screen asks for it first."""
+        roles = Membership.objects.active().filter(project=OuterRef("pk"), user=user.pk)
         return self.annotate(member_role=Subquery(roles.values("role")[:1]))
 
     def visible_to(self, user) -> ProjectQuerySet:
-        """Projects the user belongs to; superusers see all."""
+        """Projects the user is an active member of; superusers see all."""
         if user.is_superuser:
             return self
-        return self.filter(memberships__user=user).distinct()
+        return self.filter(
+            memberships__user=user, memberships__is_active=True
+        ).distinct()
+
+    def managed_by(self, user) -> ProjectQuerySet:
+        """Projects whose set-up the user may copy or change: those they manage;
+        superusers manage all."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            memberships__user=user,
+            memberships__is_active=True,
+            memberships__role=Membership.Role.MANAGER,
+        ).distinct()
 
 
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(
+        blank=True, help_text="What the project is for, shown in the project list."
+    )
     guidelines = models.TextField(
         blank=True, help_text="Markdown, shown in the annotation screen."
     )
@@ -75,14 +91,24 @@ class Project(models.Model):
         return list(self.labels.all())
 
     def role_of(self, user) -> str | None:
-        """The user's role here, or None for an outsider (superusers count as managers)."""
+        """The user's role here, or None for an outsider or a deactivated member
+        (superusers count as managers)."""
         if user.is_superuser:
             return Membership.Role.MANAGER
-        membership = self.memberships.filter(user=user).only("role").first()
+        membership = self.memberships.active().filter(user=user).only("role").first()
         return membership.role if membership else None
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True)
+
+
 class Membership(models.Model):
+    """A user's role in a project. A deactivated membership (is_active=False) keeps
+    the role for a reactivation and the person's work for the project's counts and
+    exports, but opens nothing: to the project its holder is an outsider."""
+
     class Role(models.TextChoices):
         ANNOTATOR = "annotator"
         REVIEWER = "reviewer"
@@ -95,6 +121,12 @@ class Membership(models.Model):
         Project, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    is_active = models.BooleanField(default=True, db_default=True)
+    # Deactivating this membership closed the account (no other project was open to
+    # it): a reactivation may reopen it. An account an administrator closed stays so.
+    closed_account = models.BooleanField(default=False, db_default=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -108,6 +140,33 @@ class Membership(models.Model):
 
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give the colour as #rrggbb.")
+
+# Keys the annotation screen answers itself whatever is selected (static/js/annotate.js,
+# the help in templates/annotate/annotate.html), so no label may take them. Shift+Y,
+# Shift+K, Shift+N and Shift+Enter are the screen's too; keys are kept lower case.
+SCREEN_KEYS = {
+    "/": "find in the text",
+    "?": "the keyboard help",
+    "u": "undo",
+    "y": "accept a suggestion",
+    "x": "dismiss a suggestion",
+    "g": "show the guidelines",
+}
+
+
+def key_problem(key: str, *, kind: str) -> str:
+    """Why `key` cannot be a label's key on the annotation screen ("" when it can).
+    Digits rate sources (and pick an entity in the link panel), so only reliability
+    grades take them; every other key is one letter."""
+    if key in SCREEN_KEYS:
+        return f"The key {key} is the annotation screen's ({SCREEN_KEYS[key]})."
+    if key.isdigit() and len(key) == 1:
+        if kind != Label.Kind.RELIABILITY:
+            return "Digits are kept for the reliability scale."
+        return ""
+    if len(key) != 1 or not ("a" <= key <= "z"):
+        return "A key is one letter a–z (or a digit, for a reliability grade)."
+    return ""
 
 
 # Colours new labels take in turn (one not yet used in the project first): distinct
@@ -183,6 +242,10 @@ class LabelQuerySet(models.QuerySet):
             label = found.first()
         return label
 
+    def active(self) -> LabelQuerySet:
+        """Labels an annotator may still choose (retired ones stay on existing work)."""
+        return self.filter(retired=False)
+
     def entities(self) -> LabelQuerySet:
         return self.filter(kind=Label.Kind.ENTITY)
 
@@ -210,25 +273,43 @@ class Label(models.Model):
         max_length=7, default="#888888", validators=[colour_validator]
     )
     shortcut = models.CharField(
-        max_length=1, blank=True, help_text="One key, unique per kind."
+        max_length=1,
+        blank=True,
+        help_text="One key, unique in the project (see SCREEN_KEYS for those the "
+        "annotation screen keeps).",
     )
     value = models.SmallIntegerField(
         null=True, blank=True, help_text="The ordinal of a reliability grade."
     )
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Hidden from the annotation screen's choices and keys; kept on the spans,
+    # stances and ratings that use it, and in exports.
+    retired = models.BooleanField(default=False, db_default=False)
 
     objects = LabelQuerySet.as_manager()
 
     class Meta:
-        ordering = ["kind", "position", "name"]
+        # A reliability scale reads low to high by its ordinal wherever it is listed;
+        # other kinds in the order their manager gave them.
+        ordering = [
+            "kind",
+            Case(
+                When(kind="reliability", then=F("value")),
+                default=F("position"),
+                output_field=models.IntegerField(),
+            ).asc(),
+            "name",
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "kind", "name"], name="label_unique_name"
             ),
+            # Keys are unique across kinds too (annotate.projects.labels checks it,
+            # under a lock on the project): a retired label's key is free for others.
             models.UniqueConstraint(
                 fields=["project", "kind", "shortcut"],
-                condition=~Q(shortcut=""),
+                condition=~Q(shortcut="") & Q(retired=False),
                 name="label_unique_shortcut",
             ),
             models.CheckConstraint(
@@ -243,6 +324,7 @@ class Label(models.Model):
 
 
 # The default label sets given to a new project: (name, colour, shortcut, value, description).
+# Keys are unique across kinds and keep clear of SCREEN_KEYS (GPE is c, not g).
 DEFAULT_LABELS: dict[str, list[tuple[str, str, str, int | None, str]]] = {
     Label.Kind.ENTITY: [
         ("PERSON", "#f4a261", "p", None, "People, real or fictional."),
@@ -253,7 +335,7 @@ DEFAULT_LABELS: dict[str, list[tuple[str, str, str, int | None, str]]] = {
             None,
             "Organisations: companies, agencies, armies, parties, outlets.",
         ),
-        ("GPE", "#e9c46a", "g", None, "Countries, cities, states."),
+        ("GPE", "#e9c46a", "c", None, "Countries, cities, states."),
         (
             "LOC",
             "#8ecae6",
@@ -289,11 +371,11 @@ DEFAULT_LABELS: dict[str, list[tuple[str, str, str, int | None, str]]] = {
         (
             "neutral",
             "#adb5bd",
-            "n",
+            "t",
             None,
             "The article discusses the target without taking a side.",
         ),
-        ("unrelated", "#dee2e6", "u", None, "The article does not discuss the target."),
+        ("unrelated", "#dee2e6", "r", None, "The article does not discuss the target."),
     ],
     Label.Kind.RELIABILITY: [
         ("very low", "#d62828", "1", 1, "Fabricated, or repeatedly false."),
@@ -328,6 +410,11 @@ def add_default_labels(project: Project) -> None:
     )
 
 
+class StanceTargetQuerySet(models.QuerySet):
+    def active(self) -> StanceTargetQuerySet:
+        return self.filter(retired=False)
+
+
 class StanceTarget(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="stance_targets"
@@ -337,9 +424,14 @@ class StanceTarget(models.Model):
     entity = models.ForeignKey(
         "Entity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    position = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # No longer asked on the annotation screen; the stances taken stay and export.
+    retired = models.BooleanField(default=False, db_default=False)
+
+    objects = StanceTargetQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["position", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "name"], name="stancetarget_unique_name"

@@ -35,13 +35,15 @@ REVIEW_STATE_AFTER = {
 
 
 def reviewable_projects(user) -> QuerySet[Project]:
-    """Projects where the user is a reviewer or manager; every project for superusers."""
+    """Projects where the user is an active reviewer or manager; every project for
+    superusers."""
     if user.is_superuser:
         return Project.objects.all()
     if not user.is_active:
         return Project.objects.none()
     return Project.objects.filter(
         memberships__user=user,
+        memberships__is_active=True,  # a deactivated member reviews nothing there
         memberships__role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER],
     )
 

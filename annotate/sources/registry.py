@@ -43,7 +43,7 @@ def can_merge_sources(user) -> bool:
     """Managers of any project and superusers: sources are shared by every project."""
     if user.is_superuser:
         return True
-    return user.memberships.filter(role=Membership.Role.MANAGER).exists()
+    return user.memberships.active().filter(role=Membership.Role.MANAGER).exists()
 
 
 def counted_ratings(projects: QuerySet[Project]) -> QuerySet[Rating]:

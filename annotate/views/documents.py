@@ -8,9 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotate.access import document_in, project_access
+from annotate.access import ProjectAccess, document_in, project_access
 from annotate.labelling import queue
 from annotate.models import Document
+from annotate.views.forms import AssignForm
 from annotate.views.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
@@ -82,7 +83,19 @@ def _cursor(value: str | None) -> int | None:
 @require_GET
 def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug)
-    query = request.GET.get("q", "").strip()
+    return list_page(request, access, query=request.GET.get("q", "").strip())
+
+
+def list_page(
+    request: HtmxHttpRequest,
+    access: ProjectAccess,
+    *,
+    query: str,
+    assign_form: AssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The list (or its table alone, for htmx); managers get the assignment controls,
+    with `assign_form` bound when an assignment was refused, so the ticks stay."""
     documents = Document.objects.for_project(access.project).search(query).for_list()
     page = DocumentPage.of(
         documents, after=request.GET.get("after"), before=request.GET.get("before")
@@ -93,11 +106,16 @@ def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "query": query,
     }
+    if access.can_manage:
+        form = assign_form or AssignForm(project=access.project, initial={"q": query})
+        context["assign_form"] = form
+        context["ticked"] = set(form.data.getlist("document")) if form.is_bound else ()
     if request.htmx:
-        return render(request, "annotate/document_list.html#document-table", context)
+        template = "annotate/document_list.html#document-table"
+        return render(request, template, context, status=status)
     # The user's own documents by state: the way back to returned and open ones.
     context["work"] = queue.work_counts(project=access.project, user=request.user)
-    return render(request, "annotate/document_list.html", context)
+    return render(request, "annotate/document_list.html", context, status=status)
 
 
 @require_GET

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core import validators
 
 from annotate.labelling.linking import entities_for
 from annotate.models import (
@@ -14,6 +17,7 @@ from annotate.models import (
     Project,
     StanceTarget,
 )
+from annotate.models.projects import colour_validator
 from annotate.offsets import span_problem
 
 
@@ -51,6 +55,12 @@ class AssignmentForm(forms.Form):
         if label is None:
             raise forms.ValidationError(
                 f"No {kind} label with that id in this project."
+            )
+        # A retired label stays where it was given (a note saved under it keeps
+        # it) but is not given anew.
+        if label.retired and label.pk != self.cleaned_data.get("seen_label"):
+            raise forms.ValidationError(
+                f"The {kind} label {label.name} is retired in this project."
             )
         return label
 
@@ -213,77 +223,226 @@ class LinkForm(AssignmentForm):
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["name", "guidelines", "overlap", "blind"]
-        widgets = {"guidelines": forms.Textarea(attrs={"rows": 8})}
+        fields = ["name", "description", "guidelines", "overlap", "blind"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "guidelines": forms.Textarea(attrs={"rows": 8}),
+        }
 
 
-class MemberForm(forms.Form):
-    username = forms.CharField(max_length=150)
+# New projects
+
+
+BLIND_CHOICES = [
+    ("", "Default: blind, or as copied"),
+    ("blind", "Blind"),
+    ("open", "Open"),
+]
+
+
+class NewProjectForm(forms.Form):
+    """A project's name and first settings, and what it starts from: a template, or
+    the set-up of a project the user manages (choice "copy-<id>")."""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    start_from = forms.ChoiceField(label="Start from")
+    guidelines = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown, shown on the annotation screen. Left empty when copying "
+        "a project: its guidelines are copied.",
+    )
+    overlap = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=50,
+        help_text="How many annotators label each document. Empty: 2, or the copied "
+        "project's.",
+    )
+    blind = forms.ChoiceField(
+        choices=BLIND_CHOICES,
+        required=False,
+        help_text="Blind: annotators never see each other's work. Open: they do.",
+    )
+
+    def __init__(self, *args, templates: dict, copyable, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.copyable = {f"copy-{project.pk}": project for project in copyable}
+        choices = [("Templates", [(k, t.title) for k, t in templates.items()])]
+        if self.copyable:
+            copies = [
+                (k, f"Copy the set-up of {p.name}") for k, p in self.copyable.items()
+            ]
+            choices.append(("A project you manage", copies))
+        self.fields["start_from"].choices = choices
+        self.fields["start_from"].initial = next(iter(templates))
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the project a name.")
+        return name
+
+    def clean_blind(self) -> bool | None:
+        return {"blind": True, "open": False}.get(self.cleaned_data["blind"])
+
+    @property
+    def copy_from(self) -> Project | None:
+        return self.copyable.get(self.cleaned_data["start_from"])
+
+
+# The label and stance-target editor
+
+# What a row's buttons do (a row's form names the one pressed as `op`).
+ROW_OPS = ["save", "up", "down", "retire", "restore", "delete"]
+
+
+class LabelRowForm(forms.Form):
+    """One label's editable fields; the buttons of its row say what to do (`op`)."""
+
+    op = forms.ChoiceField(choices=[(op, op) for op in ROW_OPS], required=False)
+    name = forms.CharField(max_length=100, required=False)
+    colour = forms.CharField(
+        max_length=7,
+        required=False,
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    shortcut = forms.CharField(
+        max_length=1,
+        required=False,
+        label="Key",
+        strip=False,
+        widget=forms.TextInput(attrs={"size": 1, "class": "key-input"}),
+    )
+    value = forms.IntegerField(required=False, min_value=-99, max_value=99)
+    description = forms.CharField(required=False, max_length=2000)
+
+    def clean_op(self) -> str:
+        return self.cleaned_data["op"] or "save"  # Enter in a field saves
+
+    def clean_shortcut(self) -> str:
+        return self.cleaned_data["shortcut"].strip().lower()
+
+
+class NewLabelForm(LabelRowForm):
+    kind = forms.ChoiceField(choices=Label.Kind.choices)
+    field_order = ["kind", "name", "colour", "shortcut", "value", "description"]
+
+    def clean_name(self) -> str:
+        if not self.cleaned_data["name"].strip():
+            raise forms.ValidationError("Give the label a name.")
+        return self.cleaned_data["name"]
+
+
+class TargetRowForm(forms.Form):
+    op = forms.ChoiceField(choices=[(op, op) for op in ROW_OPS], required=False)
+    name = forms.CharField(max_length=300)
+    description = forms.CharField(required=False, max_length=2000)
+
+    def clean_op(self) -> str:
+        return self.cleaned_data["op"] or "save"
+
+
+# People
+
+
+class InviteForm(forms.Form):
+    who = forms.CharField(
+        max_length=254,
+        label="Username or e-mail address",
+        help_text="An e-mail address gets the link by mail (when mail is set up); "
+        "either way the link is shown here to copy.",
+    )
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
-    def clean_username(self):
-        user = (
-            get_user_model()
-            .objects.filter(
-                username=self.cleaned_data["username"].strip(), is_active=True
-            )
-            .first()
-        )
-        if user is None:
-            raise forms.ValidationError(
-                "No active user with that username; create the account in the admin first."
-            )
-        return user
+    def clean_who(self) -> dict[str, str]:
+        """{"email": ...} or {"username": ...}, checked as such."""
+        who = self.cleaned_data["who"].strip()
+        if "@" in who:
+            validators.validate_email(who)
+            return {"email": who}
+        UnicodeUsernameValidator()(who)
+        return {"username": who}
 
 
-class LabelForm(forms.ModelForm):
-    class Meta:
-        model = Label
-        fields = ["kind", "name", "colour", "shortcut", "value", "description"]
-        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
-
-    def __init__(self, *args, project: Project, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.project = project
+class RoleForm(forms.Form):
+    op = forms.ChoiceField(
+        choices=[(op, op) for op in ("role", "deactivate", "reactivate")]
+    )
+    role = forms.ChoiceField(choices=Membership.Role.choices, required=False)
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("kind") == Label.Kind.RELIABILITY and data.get("value") is None:
-            self.add_error("value", "A reliability grade needs its ordinal value.")
-        # The project is not a form field, so its unique constraints are checked here.
-        same_kind = Label.objects.filter(
-            project=self.instance.project, kind=data.get("kind")
-        ).exclude(pk=self.instance.pk)
-        if same_kind.filter(name__iexact=data.get("name", "")).exists():
-            self.add_error(
-                "name", "This project already has a label of that kind with that name."
-            )
-        if (
-            data.get("shortcut")
-            and same_kind.filter(shortcut=data["shortcut"]).exists()
-        ):
-            self.add_error(
-                "shortcut", "Another label of that kind already uses this key."
-            )
+        if data.get("op") == "role" and not data.get("role"):
+            self.add_error("role", "Choose a role.")
         return data
 
 
-class StanceTargetForm(forms.ModelForm):
-    class Meta:
-        model = StanceTarget
-        fields = ["name", "description"]
+class AccountForm(UserCreationForm):
+    """The account an invitee takes: a username, an optional e-mail address (for
+    resetting a forgotten password) and a password Django's validators accept."""
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "For a password reset link, if you forget it."
+
+
+class IdListField(forms.Field):
+    """Every value of a repeated field (ticked boxes), as distinct ints."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return sorted({int(item) for item in value or []})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(
+                "Documents are given by their numbers."
+            ) from error
+
+
+class AssignForm(forms.Form):
+    """Documents of the list (ticked, or every one matching its search) for people
+    of the project."""
+
+    document = IdListField(required=False)
+    everything = forms.BooleanField(
+        required=False, label="All documents matching the search"
+    )
+    q = forms.CharField(required=False)
+    annotators = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label="Assign to"
+    )
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.instance.project = project
+        self.fields["annotators"].queryset = (
+            get_user_model()
+            .objects.filter(
+                memberships__project=project,
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .order_by("username")
+        )
+        self.fields["annotators"].error_messages["required"] = (
+            "Choose at least one person to assign to."
+        )
 
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if StanceTarget.objects.filter(
-            project=self.instance.project, name__iexact=name
-        ).exists():
-            raise forms.ValidationError("This project already has that stance target.")
-        return name
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("everything") and not data.get("document"):
+            raise forms.ValidationError(
+                "Tick the documents to assign, or choose all matching the search."
+            )
+        return data
 
 
 class NextForm(forms.Form):

@@ -1,93 +1,179 @@
-"""The project screen for managers: settings, members, labels and stance targets."""
+"""The project screen for managers: settings, people, labels and stance targets.
+
+Each region's changes post to views of their own (label_editor, people); every one
+draws this page through `manage_page`, handing it the bound form of a refused change
+so what was typed stays, with the reason beside it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotate.access import Role, project_access
-from annotate.models import Membership
+from annotate.access import ProjectAccess, Role, project_access
+from annotate.models import SCREEN_KEYS, Label, next_colour
+from annotate.projects.labels import key_warnings
 from annotate.views.forms import (
-    LabelForm,
-    MemberForm,
+    InviteForm,
+    LabelRowForm,
+    NewLabelForm,
     ProjectSettingsForm,
-    StanceTargetForm,
+    TargetRowForm,
 )
 from annotate.views.htmx import HtmxHttpRequest
+
+TEMPLATE = "annotate/manage.html"
+KIND_TITLES = {
+    Label.Kind.ENTITY: "Entity types",
+    Label.Kind.STANCE: "Stance labels",
+    Label.Kind.RELIABILITY: "Reliability scale (low to high by value)",
+}
+# Where a new invitation's link waits, in the session, for the page after the POST.
+NEW_INVITATION = "newsapp:new-invitation"
+
+
+@dataclass
+class Row:
+    """One editable thing on the page: its form, and what to say beside it."""
+
+    item: object
+    form: forms.Form
+    error: str = ""
+    warning: str = ""
 
 
 @require_http_methods(["GET", "POST"])
 def manage_project(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = project_access(request, slug, at_least=Role.MANAGER)
-    project = access.project
-    action = request.POST.get("action", "")
-    data = request.POST if request.method == "POST" else None
-    forms = {
-        "settings": ProjectSettingsForm(
-            data if action == "settings" else None, instance=project
-        ),
-        "member": MemberForm(data if action == "member" else None),
-        "label": LabelForm(data if action == "label" else None, project=project),
-        "target": StanceTargetForm(
-            data if action == "target" else None, project=project
-        ),
-    }
     if request.method == "POST":
-        if action in forms and forms[action].is_valid():
-            _save(action, forms[action], project)
-            messages.success(request, "Saved.")
+        form = ProjectSettingsForm(request.POST, instance=access.project)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Settings saved.")
             return redirect("annotate:manage", slug=slug)
-        if action.startswith("remove-"):
-            _remove(request, project, action, request.POST.get("id", ""))
-            return redirect("annotate:manage", slug=slug)
-    context = {
+        return manage_page(request, access, bound={"settings": (form, "")}, status=400)
+    return manage_page(request, access)
+
+
+def manage_page(
+    request: HtmxHttpRequest,
+    access: ProjectAccess,
+    *,
+    bound: dict[str, tuple[forms.Form, str]] | None = None,
+    part: str = "",
+    message: str = "",
+    level: str = "success",
+    status: int = 200,
+) -> HttpResponse:
+    """The page, with `message` in the flash line of its region `part` (an inline
+    partial: label-editor, target-editor); for htmx, that region alone. `bound` maps
+    a form's key ("settings", "invite", "new-label-entity", "label-12",
+    "new-target", "target-3") to the bound form that was refused and why."""
+    context = _context(request, access, bound or {})
+    context.update(message=message, level=level, flash_part=part)
+    if request.htmx and part:
+        return render(request, f"{TEMPLATE}#{part}", context, status=status)
+    # Shown once, on the page drawn after the invitation was made.
+    context["new_invitation"] = request.session.pop(NEW_INVITATION, None)
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _context(
+    request: HtmxHttpRequest,
+    access: ProjectAccess,
+    bound: dict[str, tuple[forms.Form, str]],
+) -> dict:
+    project = access.project
+
+    def row(key: str, item, make_form, warning: str = "") -> Row:
+        if key in bound:
+            form, error = bound[key]
+            return Row(item, form, error, warning)
+        return Row(item, make_form(), warning=warning)
+
+    labels = list(project.labels.all())
+    warnings = key_warnings(labels)
+    label_groups = [
+        {
+            "kind": kind,
+            "title": title,
+            "rows": [
+                row(
+                    f"label-{label.pk}",
+                    label,
+                    lambda label=label: LabelRowForm(
+                        initial=_label_initial(label), auto_id=f"label-{label.pk}-%s"
+                    ),
+                    warnings.get(label.pk, ""),
+                )
+                for label in labels
+                if label.kind == kind
+            ],
+            "new": row(
+                f"new-label-{kind}",
+                None,
+                lambda kind=kind: NewLabelForm(
+                    initial={"kind": kind}, auto_id=f"new-{kind}-%s"
+                ),
+            ),
+        }
+        for kind, title in KIND_TITLES.items()
+    ]
+    targets = [
+        row(
+            f"target-{target.pk}",
+            target,
+            lambda target=target: TargetRowForm(
+                initial={"name": target.name, "description": target.description},
+                auto_id=f"target-{target.pk}-%s",
+            ),
+        )
+        for target in project.stance_targets.all()
+    ]
+    members = (
+        project.memberships.select_related("user")
+        .annotate(
+            work=Count(
+                "user__assignments",
+                filter=Q(
+                    user__assignments__document__project=project,
+                    user__assignments__is_gold=False,
+                ),
+            )
+        )
+        .order_by("-is_active", "user__username")
+    )
+    return {
         "access": access,
         "project": project,
-        "forms": forms,
-        "members": project.memberships.select_related("user").order_by(
-            "user__username"
+        "settings_form": bound.get(
+            "settings", (ProjectSettingsForm(instance=project),)
+        )[0],
+        "label_groups": label_groups,
+        "next_colour": next_colour(project),
+        "screen_keys": SCREEN_KEYS,
+        "targets": targets,
+        "new_target": row(
+            "new-target", None, lambda: TargetRowForm(auto_id="new-target-%s")
         ),
-        "labels": project.labels.all(),
-        "targets": project.stance_targets.all(),
+        "members": members,
+        "roles": Role.choices,
+        "invitations": project.invitations.pending().select_related("invited_by"),
+        "invite": row("invite", None, InviteForm),
     }
-    return render(
-        request,
-        "annotate/manage.html",
-        context,
-        status=400 if request.method == "POST" else 200,
-    )
 
 
-def _save(action: str, form, project) -> None:
-    if action == "member":
-        Membership.objects.update_or_create(
-            user=form.cleaned_data["username"],
-            project=project,
-            defaults={"role": form.cleaned_data["role"]},
-        )
-    else:
-        form.save()
-
-
-def _remove(request: HtmxHttpRequest, project, action: str, pk: str) -> None:
-    """Remove a member, a label or a target; labels and targets in use are kept."""
-    kinds = {
-        "remove-member": project.memberships,
-        "remove-label": project.labels,
-        "remove-target": project.stance_targets,
+def _label_initial(label: Label) -> dict:
+    return {
+        "name": label.name,
+        "colour": label.colour,
+        "shortcut": label.shortcut,
+        "value": label.value,
+        "description": label.description,
     }
-    rows = kinds.get(action)
-    if rows is None or not pk.isdigit():
-        messages.error(request, "Nothing to remove.")
-        return
-    try:
-        with transaction.atomic():
-            deleted, _ = rows.filter(pk=pk).delete()
-    except (ProtectedError, RestrictedError, IntegrityError):
-        messages.error(request, "It is in use by annotations, so it stays.")
-        return
-    messages.success(request, "Removed." if deleted else "It was already gone.")

@@ -398,8 +398,13 @@ def _context(
         "marked_text": adjudication.marked_items(
             document.text, versions.spans, annotators
         ),
+        # Retired labels are not offered for gold (items that have one show it).
         "labels_of": {
-            kind: [label for label in labels if label.kind == label_kind]
+            kind: [
+                label
+                for label in labels
+                if label.kind == label_kind and not label.retired
+            ]
             for kind, label_kind in LABEL_KIND.items()
         },
         "default_k": annotators // 2 + 1 if annotators > 1 else 1,

@@ -78,7 +78,7 @@ def test_it_keeps_the_work_of_two_tabs(live_server, log_in, browser, assignment)
     label_text(first, "Sergey Lavrov", "p")
     expect(first.locator("#span-list .span-row")).to_have_count(1)
     # The second tab still shows the document without that span, and adds its own.
-    label_text(second, "Bamako", "g")
+    label_text(second, "Bamako", "c")
     expect(second.locator("#span-list .span-row")).to_have_count(2)
     expect(second.locator("#flash")).to_contain_text("Another tab changed")
     # Undo in the second tab now knows the current version: it takes back Bamako.

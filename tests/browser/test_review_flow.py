@@ -50,14 +50,14 @@ def test_two_annotators_disagree_a_reviewer_adjudicates_and_gold_is_exported(
         live_server,
         log_in,
         "ann1",
-        [("Sergey Lavrov", "p"), ("Politico", "o"), ("Guinea", "g")],
+        [("Sergey Lavrov", "p"), ("Politico", "o"), ("Guinea", "c")],
     )
     label_seed(
         browser,
         live_server,
         log_in,
         "ann2",
-        [("Sergey Lavrov", "p"), ("Politico", "m"), ("Guinea", "g")],
+        [("Sergey Lavrov", "p"), ("Politico", "m"), ("Guinea", "c")],
     )
 
     log_in(page, "rev", "pw-rev")

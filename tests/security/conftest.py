@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from annotate.exports.stored import output_path
 from annotate.models import (
@@ -17,6 +19,7 @@ from annotate.models import (
     Entity,
     ExportRun,
     ImportRun,
+    Invitation,
     Label,
     Membership,
     Project,
@@ -26,6 +29,7 @@ from annotate.models import (
     Stance,
     StanceTarget,
 )
+from annotate.models.people import token_hash
 from tests.conftest import make_document, make_user
 
 SECRET_SPAN = "SECRET-SPAN-TEXT"
@@ -33,6 +37,7 @@ SECRET_NOTE = "SECRET-STANCE-NOTE"
 SECRET_RATIONALE = "SECRET-RATING-RATIONALE"
 SECRET_COMMENT = "SECRET-REVIEW-COMMENT"
 PROJECT_MARKER = "PROJECT-MARKER-7Q"
+EXPIRED_INVITATION = "an-expired-invitation-token"
 TEXT = f"Sergey Lavrov arrived in Bamako on Monday. {SECRET_SPAN} was quoted by AFP."
 
 
@@ -170,6 +175,14 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
     )
     output_path(export).parent.mkdir(parents=True)
     output_path(export).write_text(f'{{"text": "{SECRET_SPAN}"}}\n')
+    # An invitation whose link has expired: it opens nothing, for anyone.
+    invitation = Invitation.objects.create(
+        project=project,
+        username="later",
+        token_hash=token_hash(EXPIRED_INVITATION),
+        expires_at=timezone.now() - timedelta(days=1),
+        invited_by=man,
+    )
     return SimpleNamespace(
         project=project,
         other=other,
@@ -194,10 +207,11 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
         their_rating=their_rating,
         run=run,
         export=export,
+        invitation=invitation,
     )
 
 
-def ids_of(world: SimpleNamespace) -> dict[str, int]:
+def ids_of(world: SimpleNamespace) -> dict[str, int | str]:
     return {
         "document": world.document.pk,
         "assignment": world.mine.pk,
@@ -205,6 +219,13 @@ def ids_of(world: SimpleNamespace) -> dict[str, int]:
         "import-run": world.run.pk,
         "export-run": world.export.pk,
         "source": world.publisher.pk,
+        "label": world.labels.person.pk,
+        "target": world.target.pk,
+        "membership": world.ann2.memberships.get().pk,
+        "invitation": world.invitation.pk,
+        "invitation-token": EXPIRED_INVITATION,
+        "reset-uid": "MQ",
+        "reset-token": "set-password",
     }
 
 

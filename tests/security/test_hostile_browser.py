@@ -26,9 +26,12 @@ ADMIN_PAGES = (
 
 # What in the live DOM could run script: handlers, script URLs, frames, foreign scripts.
 # (Sanitised guideline Markdown may keep a plain <img>; without a handler it runs nothing.)
+# A form field's value is text the browser shows and never runs (the manage page's
+# label editor holds label names there), so only other attributes are suspects.
 INJECTED = """[...document.querySelectorAll('*')].filter(e =>
     [...e.attributes].some(a => a.name.startsWith('on')
-        || /^\\s*(javascript|vbscript|data:text)/i.test(a.value))
+        || (!(a.name === 'value' && e.tagName === 'INPUT')
+            && /^\\s*(javascript|vbscript|data:text)/i.test(a.value)))
     || ['IFRAME', 'OBJECT', 'EMBED'].includes(e.tagName)
     || (e.tagName === 'SCRIPT' && !/^\\/(static|admin)\\//.test(e.getAttribute('src') || ''))
 ).map(e => e.outerHTML.slice(0, 200))"""

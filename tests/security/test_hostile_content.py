@@ -15,7 +15,7 @@ from django.test import Client
 
 from annotate.ingest.readers import read_paths
 from tests.conftest import make_document
-from tests.security.conftest import all_routes, fill
+from tests.security.conftest import all_routes, fill, ids_of
 from tests.security.hostile import hostile_world, unsafe_markup
 from tests.security.test_permission_matrix import (
     ADMIN_ROUTES,
@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def app_get_urls(world, hostile) -> list[str]:
     ids = {
+        **ids_of(world),  # the invitation and reset links' tokens
         "document": hostile.document.pk,
         "assignment": hostile.assignment.pk,
         "span": hostile.span.pk,
@@ -156,13 +157,7 @@ def test_it_sends_the_content_security_policy_with_every_html_page(world):
 
 def state_changing_requests(world) -> list[tuple[str, str, dict]]:
     """(url, persona, data) for every POST route of the matrix, by an allowed persona."""
-    ids = {
-        "document": world.document.pk,
-        "assignment": world.mine.pk,
-        "span": world.my_span.pk,
-        "import-run": world.run.pk,
-        "source": world.publisher.pk,
-    }
+    ids = ids_of(world)
     requests = []
     for route in all_routes():
         the_rule = rule_for(route.name)

@@ -93,6 +93,27 @@ MATRIX: dict[str, Rule] = {
     "annotate:source-list": rule("registry", GET),
     "annotate:source-detail": rule("registry", GET, pk="source"),
     "annotate:source-merge": rule("registry-manager", POST, pk="source"),
+    # Setting projects up: superusers and the "project creators" group make projects;
+    # managers edit labels and targets, invite, change members, assign documents.
+    "annotate:project-new": rule("creator", GET, POST),
+    "annotate:label-add": rule("manager", POST),
+    "annotate:label-edit": rule("manager", POST, pk="label"),
+    "annotate:target-add": rule("manager", POST),
+    "annotate:target-edit": rule("manager", POST, pk="target"),
+    "annotate:invite": rule("manager", POST),
+    "annotate:member-edit": rule("manager", POST, pk="membership"),
+    "annotate:invitation-revoke": rule("manager", POST, pk="invitation"),
+    "annotate:assign": rule("manager", POST),
+    # An invitation link opens for whoever holds it, logged in or not (this one has
+    # expired: it says so to everyone and changes nothing).
+    "annotate:invitation": rule("public", GET, POST, token="invitation-token"),
+    # Password reset by mailed link: Django's views, open without logging in.
+    "password_reset": rule("public", GET, POST),
+    "password_reset_done": rule("public", GET),
+    "password_reset_confirm": rule(
+        "public", GET, POST, uidb64="reset-uid", token="reset-token"
+    ),
+    "password_reset_complete": rule("public", GET),
 }
 # The Django admin is one block: staff only, its own login page.
 ADMIN_SPECIAL = {
@@ -121,6 +142,7 @@ ALLOWED = {
     "owner-or-reviewer": {"annotator", "reviewer", "manager", "superuser"},
     "reviewer": {"reviewer", "manager", "superuser"},
     "manager": {"manager", "superuser"},
+    "creator": {"superuser"},
     "registry": {"reviewer", "manager", "superuser", "outsider"},
     "registry-manager": {"manager", "superuser", "outsider"},
     "staff": {"superuser"},

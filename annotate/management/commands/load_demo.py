@@ -17,6 +17,7 @@ from django.db import transaction
 from annotate.ingest.load import import_paths
 from annotate.management.base import DatabaseCommand
 from annotate.models import Membership, Project, StanceTarget
+from annotate.projects.templates import NEWS_STANCE_TARGETS
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 PROJECT_SLUG = "demo"
@@ -34,16 +35,6 @@ reports without taking a side, *unrelated* when it does not discuss the target.
 **Sources.** Rate the publisher and every source the article credits or quotes, on the
 1 (very low) – 5 (very high) scale, and point at the sentence that cites it.
 """
-STANCE_TARGETS = [
-    (
-        "French military presence in Africa",
-        "Should French troops stay in West African countries?",
-    ),
-    (
-        "Russian influence in Africa",
-        "Is Russia's growing role in Africa presented as welcome?",
-    ),
-]
 USERS = [
     ("admin", Membership.Role.MANAGER, True),
     ("reviewer", Membership.Role.REVIEWER, False),
@@ -63,9 +54,11 @@ class Command(DatabaseCommand):
             if not project.guidelines:
                 project.guidelines = GUIDELINES
                 project.save(update_fields=["guidelines"])
-            for name, description in STANCE_TARGETS:
+            for position, (name, description) in enumerate(NEWS_STANCE_TARGETS):
                 StanceTarget.objects.get_or_create(
-                    project=project, name=name, defaults={"description": description}
+                    project=project,
+                    name=name,
+                    defaults={"description": description, "position": position},
                 )
             credentials = self._ensure_users(project)
         run = import_paths(
