@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0014_assignment_assigned_by'),
+        ('annotate', '0015_projects_and_people'),
     ]
 
     operations = [
