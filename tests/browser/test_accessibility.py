@@ -124,7 +124,7 @@ def test_labelling_and_reviewing_break_no_csp_rule(world, live_server, log_in, p
     open_screen(page, live_server, log_in, world.screen("annotate"))
     start = world.article.document.text.index("Mauritania")
     page.evaluate(f"window.newsapp.selectCodePoints({start}, {start + 10})")
-    page.keyboard.press("g")
+    page.keyboard.press("c")
     expect(span_row(page, "Mauritania")).to_have_count(1)
     page.keyboard.press("y")  # the first suggestion
     expect(span_row(page, "Bamako")).to_have_count(1)
@@ -155,7 +155,7 @@ def test_a_stale_form_gets_a_message_and_no_blocked_style(
     )
     start = world.article.document.text.index("Mauritania")
     page.evaluate(f"window.newsapp.selectCodePoints({start}, {start + 10})")
-    page.keyboard.press("g")
+    page.keyboard.press("c")
     expect(page.locator("#flash")).to_have_text(STALE_PAGE)
     expect(page.locator("#doc-text")).to_contain_text("Mauritania")
     assert not Span.objects.filter(text="Mauritania").exists()

@@ -190,14 +190,14 @@ def test_nested_spans_show_both_label_names_and_offsets_skip_the_tags(screen):
     assert picked == {"start": start, "end": start + 6, "text": "Sergey"}
     # A drag starting before a tagged span takes in the span's text, not its tag.
     drag_across(screen, "𝔸: Sergey")
-    screen.keyboard.press("g")
+    screen.keyboard.press("c")
     expect(screen.locator("#span-list .span-row")).to_have_count(4)
     assert ("𝔸: Sergey", "GPE") in spans()
 
 
 def test_undo_says_what_it_undid(screen):
     select(screen, "Bamako")
-    screen.keyboard.press("g")
+    screen.keyboard.press("c")
     expect(screen.locator("#span-list .span-row")).to_have_count(1)
     screen.click("#stance-panel >> text=favor")
     expect(screen.locator("#stance-panel .chosen")).to_have_count(1)
@@ -265,7 +265,7 @@ def test_find_scrolls_a_match_far_below_the_fold_into_view(long_screen):
     page.keyboard.press("Enter")
     page.wait_for_function(f"window.newsapp.selectedRange().start !== {first}")
     assert in_view(page)
-    page.keyboard.press("g")  # the match is the selection: a label key labels it
+    page.keyboard.press("c")  # the match is the selection: a label key labels it
     expect(page.locator("#span-list .span-row")).to_have_count(1)
     assert Span.objects.get().text == "Paragraph 14"
 
