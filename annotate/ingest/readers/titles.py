@@ -11,6 +11,7 @@ the other formats keep their text as given).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from annotate.ingest.captions import is_caption
 
@@ -27,6 +28,7 @@ ABBREVIATIONS = frozenset(
      "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 )  # fmt: skip
 WORD_BEFORE = re.compile(r"([\w.]+)$")
+WORD_WINDOW = 30
 INITIALS = re.compile(r"^(?:[^\W\d_]\.)*[^\W\d_]$")
 # Characters a title that was cut does not end on before its ellipsis.
 CUT_TRAILING = " ,;:-–—(\"'“‘«"
@@ -35,20 +37,34 @@ CUT_TRAILING = " ,;:-–—(\"'“‘«"
 def title_from_text(text: str) -> tuple[str, list[str]]:
     """The title the text's first sentence gives, and the caption lines it starts with
     (passed over)."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    lines = [line for line in lines if line]
     captions = []
-    for line in lines:
+    for line in _lines(text):
         if not is_caption(line):
             return shortened(first_sentence(line)), captions
         captions.append(line)
     # Nothing but captions: the first is the best title there is.
-    return (shortened(first_sentence(lines[0])) if lines else ""), captions
+    return (shortened(first_sentence(captions[0])) if captions else ""), captions
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines that are not blank, spaces collapsed, read only as far as asked
+    (an article's first line is all a title needs)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if line := " ".join(text[start:end].split()):
+            yield line
+        start = end + 1
 
 
 def first_sentence(line: str) -> str:
     for match in SENTENCE_END.finditer(line):
-        before = WORD_BEFORE.search(line, 0, match.start())
+        # The word before the stop; a window, as a search anchored at its end would scan
+        # the whole line.
+        before = WORD_BEFORE.search(
+            line, max(0, match.start() - WORD_WINDOW), match.start()
+        )
         word = before.group(1).casefold() if before else ""
         if match.group().startswith(".") and _abbreviated(word):
             continue
