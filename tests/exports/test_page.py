@@ -132,7 +132,7 @@ def test_the_stream_refuses_bad_options_on_the_export_page(reviewer_client, anno
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert "<h1>Export training data</h1>" in page
-    assert '<li class="error">Nothing was exported:' in page
+    assert '<p class="flash error" role="alert">Nothing was exported:' in page
     assert "no gold" in page
     assert not ExportRun.objects.exists()
 
