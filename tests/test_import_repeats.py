@@ -259,13 +259,14 @@ def test_parallel_batches_repeating_each_others_texts_do_not_deadlock(
 ):
     monkeypatch.setattr(loader, "BATCH_SIZE", 2)
     settings.IMPORT_THREADS = 2
-    plain, crossed = crossed_repeats(tmp_path, 150)
+    pairs = 150
+    plain, crossed = crossed_repeats(tmp_path, pairs)
 
     run_command(crossed, project="crossed")  # new documents, crossed
     run_command(plain, project="known")
     run_command(crossed, project="known")  # documents there already, crossed
 
     for slug in ("crossed", "known"):
-        assert documents_of(slug) == 800
-        assert spans_of(slug) == 800
+        assert documents_of(slug) == 2 * pairs
+        assert spans_of(slug) == 2 * pairs
     assert set(ImportRun.objects.values_list("status", flat=True)) == {"done"}
