@@ -163,6 +163,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees request.htmx and the bare 405s of the view decorators.
+    "annotate.views.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "newsapp.urls"

@@ -18,6 +18,7 @@ LAYERS = {
     "annotate.fullformat": 1,
     "annotate.access": 1,
     "annotate.ingest.records": 1,
+    "annotate.ingest.captions": 1,
     "annotate.ingest.readers": 1,
     "annotate.ingest.pagedump": 1,
     "annotate.ingest": 2,

@@ -293,9 +293,11 @@ class Loader:
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
+            # In content-hash order: two batches loading at once that hold the same new
+            # texts then wait for each other in one order, never in a circle (deadlock).
             cursor.execute(
                 f"INSERT INTO annotate_document (project_id, created_at, {columns}) "
-                f"SELECT %s, now(), {columns} FROM import_staging "
+                f"SELECT %s, now(), {columns} FROM import_staging ORDER BY content_hash "
                 "ON CONFLICT (project_id, content_hash) DO NOTHING RETURNING id, content_hash",
                 [self.project.pk],
             )

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 
 from annotate.ingest.names import Names
 from annotate.ingest.records import DocumentRecord, VersionRecord
-from annotate.models import Assignment, Label, Rating, ReviewEvent, Span, Stance
+from annotate.models import (
+    Assignment,
+    Document,
+    Label,
+    Rating,
+    ReviewEvent,
+    Span,
+    Stance,
+)
 
 DECISIONS = {
     Assignment.ReviewState.ACCEPTED: ReviewEvent.Action.ACCEPT,
@@ -73,6 +81,7 @@ def _assignments(plans: list[_Planned], names: Names) -> dict[tuple, Assignment]
     """The assignment each plan writes into: made now, or (for imported identities
     only) the one a previous import made."""
     document_ids = {plan.document_id for plan in plans}
+    _lock(document_ids)
     existing = _existing(document_ids)
     new = [_new_assignment(plan, names) for plan in plans if _key(plan) not in existing]
     # ON CONFLICT DO NOTHING: a concurrent import of the same document made it first.
@@ -86,6 +95,19 @@ def _assignments(plans: list[_Planned], names: Names) -> dict[tuple, Assignment]
             writable[_key(plan)] = assignment
     _record_restored_decisions([found[key] for key in made], plans, names)
     return writable
+
+
+def _lock(document_ids: set[int]) -> None:
+    """Hold the documents until this batch commits, taken in id order. Two batches
+    loading at once that annotate the same document then write its assignments one
+    after the other: the second sees what the first made (and never takes it for its
+    own), and neither waits for the other in a circle (a deadlock)."""
+    locked = (
+        Document.objects.filter(id__in=document_ids)
+        .order_by("id")
+        .select_for_update(no_key=True)
+    )
+    list(locked.values_list("id", flat=True))
 
 
 def _key_of(document_id: int, annotator_id: int, is_gold: bool) -> tuple:

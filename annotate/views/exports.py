@@ -16,9 +16,13 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
-from annotate.access import Role, project_access
+from annotate.access import ProjectAccess, Role, project_access
 from annotate.exports import (
     EXPORTERS,
     ExportError,
@@ -88,6 +92,13 @@ def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 project=access.project, options=options, user=request.user
             )
             return redirect("annotate:export-run", slug=slug, pk=run.pk)
+    return _export_page(request, access, form)
+
+
+def _export_page(
+    request: HtmxHttpRequest, access: ProjectAccess, form: ExportForm
+) -> HttpResponse:
+    """The export page; a form with errors shows them there, with a 400."""
     runs = ExportRun.objects.filter(project=access.project).select_related("user")[
         :RECENT_RUNS
     ]
@@ -135,20 +146,22 @@ def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> FileRespons
     )
 
 
-@require_GET
+@require_POST
 def export_stream(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The whole export streamed as it is read: the first line leaves at once and the
-    server holds one chunk of documents at a time. Recorded as an ExportRun."""
+    server holds one chunk of documents at a time. Recorded as an ExportRun, so only
+    by POST (with the CSRF check); a refused form is shown on the export page."""
     access = project_access(request, slug, at_least=Role.REVIEWER)
-    form = ExportForm(request.GET)
+    form = ExportForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_errors(form), status=400, content_type="text/plain")
+        return _export_page(request, access, form)
     options = _unsplit(form.options())
     report = ExportReport()
     try:
         parts = planned_parts(access.project, options, report)
     except ExportError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain")
+        form.add_error(None, str(error))
+        return _export_page(request, access, form)
     run = ExportRun.objects.create(
         project=access.project,
         user=request.user,
@@ -165,12 +178,6 @@ def export_stream(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     filename = f"{access.project.slug}-{options.format}.jsonl"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _errors(form: forms.Form) -> str:
-    return "\n".join(
-        f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
-    )
 
 
 def _encoded(

@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
 FLASH_TEMPLATE = "annotate/_flash.html"
+REFUSED_TEMPLATE = "annotate/refused.html"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -30,13 +31,12 @@ def form_problems(form: forms.Form) -> str:
 
 
 def flash_error(request: HtmxHttpRequest, message: str, *, status: int) -> HttpResponse:
-    """An error shown in the screen's flash line (htmx) or as a small page."""
-    response = render(
-        request, FLASH_TEMPLATE, {"message": message, "level": "error"}, status=status
-    )
-    if request.htmx:
-        response = reswap(retarget(response, "#flash"), "outerHTML")
-    return response
+    """An error shown in the screen's flash line (htmx) or as a page of the app."""
+    context = {"message": message, "level": "error"}
+    if not request.htmx:
+        return render(request, REFUSED_TEMPLATE, context, status=status)
+    response = render(request, FLASH_TEMPLATE, context, status=status)
+    return reswap(retarget(response, "#flash"), "outerHTML")
 
 
 def refused(request: HtmxHttpRequest, form: forms.Form) -> HttpResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,33 @@ def test_a_damaged_full_line_is_rejected_by_name_or_restored(annotated, tmp_path
     for rejection in run.rejections:
         assert rejection["origin"] == f"{target}:2"
         assert rejection["reason"]
+
+
+@pytest.mark.parametrize("verbosity", [0, 1])
+def test_a_bio_export_with_misaligned_spans_writes_the_file_and_succeeds(
+    project, tmp_path, verbosity
+):
+    """IOB2 cannot hold a span that ends inside a word or overlaps another: the file is
+    written, the command says so and succeeds (it used to fail after writing it)."""
+    source = tmp_path / "in.jsonl"
+    spans = [[0, 4, "PERSON"], [0, 13, "PERSON"], [25, 31, "GPE"]]
+    source.write_text(
+        json.dumps({"text": "Sergey Lavrov arrived in Bamako.", "spans": spans}) + "\n"
+    )
+    import_paths([source], project=project)
+    output, out, err = tmp_path / "bio.jsonl", StringIO(), StringIO()
+
+    call_command(
+        "export_annotations", "--project", project.slug, "--format", "bio", "--all",
+        "-o", str(output), verbosity=verbosity, stdout=out, stderr=err,
+    )  # fmt: skip
+
+    (line,) = read_lines(output)
+    assert line["ner_tags"] == ["B-PERSON", "I-PERSON", "O", "O", "B-GPE", "O"]
+    assert "1 lines of bio (all) written to" in out.getvalue()
+    if verbosity:
+        assert "2 warnings, for example:" in err.getvalue()
+        assert "'Serg': span ends inside a word" in err.getvalue()
+        assert "'Serg': span overlaps another" in err.getvalue()
+    else:
+        assert err.getvalue() == ""

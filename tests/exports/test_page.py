@@ -83,7 +83,7 @@ def test_a_split_export_offers_one_download_per_part(
 
 
 def test_the_stream_sends_lines_and_records_the_run(reviewer_client, annotated):
-    response = reviewer_client.get(
+    response = reviewer_client.post(
         reverse("annotate:export-stream", args=[annotated.slug]),
         {"format": "stance", "selection": "majority", "split_by": "story", "seed": 0},
     )
@@ -123,13 +123,54 @@ def test_the_form_names_what_cannot_be_exported(
     assert not ExportRun.objects.exists()
 
 
-def test_the_stream_refuses_bad_options_in_plain_words(reviewer_client, annotated):
-    response = reviewer_client.get(
+def test_the_stream_refuses_bad_options_on_the_export_page(reviewer_client, annotated):
+    response = reviewer_client.post(
         reverse("annotate:export-stream", args=[annotated.slug]),
         {"format": "spans", "selection": "gold", "split_by": "story", "seed": 0},
     )
     assert response.status_code == 400
-    assert "no gold" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "<h1>Export training data</h1>" in page
+    assert '<p class="flash error" role="alert">Nothing was exported:' in page
+    assert "no gold" in page
+    assert not ExportRun.objects.exists()
+
+
+def test_download_now_is_posted_so_no_token_is_in_an_address(
+    reviewer_client, annotated
+):
+    page = reviewer_client.get(
+        reverse("annotate:export", args=[annotated.slug])
+    ).content.decode()
+    stream = reverse("annotate:export-stream", args=[annotated.slug])
+    assert f'formaction="{stream}"' in page
+    assert "formmethod" not in page
+    assert '<form method="post"' in page
+
+
+def test_the_stream_is_not_started_by_a_get(reviewer_client, annotated):
+    response = reviewer_client.get(
+        reverse("annotate:export-stream", args=[annotated.slug]),
+        {"format": "spans", "split_by": "story", "seed": 0, "csrfmiddlewaretoken": "x"},
+    )
+    assert response.status_code == 405
+    assert "<main>" in response.content.decode()
+    assert not ExportRun.objects.exists()
+
+
+def test_the_stream_needs_the_csrf_token(annotated, reviewer):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotate:export-stream", args=[annotated.slug]),
+        {"format": "spans", "split_by": "story", "seed": 0},
+    )
+    assert response.status_code == 403
+    assert "The form had expired" in response.content.decode()
+    assert not ExportRun.objects.exists()
 
 
 def test_annotators_cannot_export(client, annotated):

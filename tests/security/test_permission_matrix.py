@@ -86,7 +86,7 @@ MATRIX: dict[str, Rule] = {
     "annotate:review-decide": rule("reviewer", POST, pk="document"),
     # Exports hold every annotator's work: reviewers and managers only.
     "annotate:export": rule("reviewer", GET, POST),
-    "annotate:export-stream": rule("reviewer", GET),
+    "annotate:export-stream": rule("reviewer", POST),
     "annotate:export-run": rule("reviewer", GET, pk="export-run"),
     "annotate:export-download": rule("reviewer", GET, pk="export-run"),
     # The source registry is shared by all projects: reviewers/managers of any project.

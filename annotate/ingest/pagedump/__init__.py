@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from annotate.ingest.captions import is_caption
 from annotate.ingest.pagedump.blocks import (
     Block,
     column_widths,
@@ -119,6 +120,15 @@ def body_blocks(
     return article_blocks(blocks, sorted(extent))
 
 
+def without_leading_captions(blocks: list[Block], kept: list[int]) -> list[int]:
+    """The body less the photo captions it starts with ("... (Photo: Reuters)"), which
+    are marked as captions; a body that is nothing else is kept whole."""
+    first = next((i for i, at in enumerate(kept) if not is_caption(blocks[at].text)), 0)
+    for at in kept[:first]:
+        blocks[at].caption = True
+    return kept[first:]
+
+
 def clean_page_dump(dump: str) -> CleanedPage:
     """Split a page dump into the article body and its metadata."""
     page = read_page(dump)
@@ -132,6 +142,7 @@ def clean_page_dump(dump: str) -> CleanedPage:
             style=style,
             warnings=["no article prose found: the page looks like menus and links"],
         )
+    kept = without_leading_captions(blocks, kept)
     start, end = kept[0], kept[-1]
     cleaned = CleanedPage(
         text="\n\n".join(blocks[index].text for index in kept), style=style

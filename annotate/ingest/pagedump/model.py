@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from annotate.ingest.captions import PHOTO_CREDIT
 from annotate.ingest.pagedump.blocks import IDEOGRAPHIC, Block, wording
 from annotate.ingest.pagedump.extent import (
     ALT_TEXT_LINE,
@@ -28,7 +29,6 @@ from annotate.ingest.pagedump.extent import (
 )
 from annotate.ingest.pagedump.shapes import (
     CONSENT,
-    PHOTO_CREDIT,
     SENTENCE_END,
     SHORT_SENTENCE_END,
     URL,

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
 
+from annotate.ingest.captions import CREDIT_SUFFIX, PHOTO_CREDIT
 from annotate.ingest.pagedump.blocks import CLOCK_TIME, Block, text_size, wording
 
 # Consent and cookie notices: the word is the same in most languages.
@@ -20,10 +21,7 @@ SHORT_SENTENCE_END = re.compile(r"[.!?…»\"”’。！？」』]$")
 # A paragraph may close on a sign-off after its last sentence: an agency or a site name.
 # (Not after an ellipsis: "… Read more" closes a cut teaser.)
 SIGN_OFF = re.compile(r"(?<![.…])[.!?][\"”»]?\s+[\w.&-]{2,20}$")
-# A credit names someone: "(AFP).", not a reference "(10, 11)." or a year.
-CREDIT_SUFFIX = re.compile(r"\((?=[^)]*[^\W\d_])[\w .,&'-]{2,40}\)\.?$")
 URL = re.compile(r"https?://\S+|\bt\.me/\S+|www\.\S+")
-PHOTO_CREDIT = re.compile(r"^[A-Z][\w.&' -]{1,40}(?:/[A-Z][\w.&' -]{1,40}){1,3}$")
 MIN_HEADLINE_CHARS, MAX_HEADLINE_CHARS = 15, 160
 # Where a headline runs into the text after it: a capitalised word's lower-case letters
 # or a closing mark, then a capitalised word, with no space between.

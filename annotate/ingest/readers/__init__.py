@@ -1,6 +1,9 @@
 """The entry point of every import: paths in, DocumentRecords and Rejections out.
 
 Bad input never raises from here: each problem becomes a Rejection with FILE:LINE.
+Every article record of every format but `full` (a restore gives documents back as they
+were) gets here what its file did not give: a title (titles.py) and a language
+(language.py).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from annotate.ingest.readers.files import (
     peek_head,
 )
 from annotate.ingest.readers.jsonstream import JsonRecord, iter_json
-from annotate.ingest.records import ReadItem, Rejection
+from annotate.ingest.readers.language import detect_language
+from annotate.ingest.readers.titles import title_from_text
+from annotate.ingest.records import DocumentRecord, ReadItem, Rejection
 
 FORMATS = (
     "auto",
@@ -99,7 +104,7 @@ def read_file(item: InputFile, format: str) -> Iterator[ReadItem]:
         if problem := binary_problem(head):
             yield Rejection(file_origin(item.name), problem)
             return
-        for record in _records(item, stream, format):
+        for record in _read(item, stream, format):
             produced = True
             last_line = int(record.origin.rsplit(":", 1)[1])
             yield record
@@ -111,6 +116,11 @@ def read_file(item: InputFile, format: str) -> Iterator[ReadItem]:
         return
     if not produced:
         yield Rejection(file_origin(item.name), "no records found in the file")
+
+
+def _read(item: InputFile, stream: BinaryIO, format: str) -> Iterator[ReadItem]:
+    records = _records(item, stream, format)
+    return records if format == FULL else completed(records)
 
 
 def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[ReadItem]:
@@ -138,6 +148,21 @@ def _records(item: InputFile, stream: BinaryIO, format: str) -> Iterator[ReadIte
             return iter([Rejection(file_origin(name), FULL_NEEDS_FLAG)])
         return full.read(items, name)
     return JSON_READERS[fmt](items, name)
+
+
+def completed(items: Iterator[ReadItem]) -> Iterator[ReadItem]:
+    """Article records with a title and a language where their file gave none."""
+    for item in items:
+        if isinstance(item, DocumentRecord):
+            if not item.title.strip():
+                item.title, captions = title_from_text(item.text)
+                if captions:
+                    known = item.meta.setdefault("captions", [])
+                    if isinstance(known, list):
+                        known.extend(c for c in captions if c not in known)
+            if not item.language.strip():
+                item.language = detect_language(item.text)
+        yield item
 
 
 def _unknown_type(suffix: str, accepted: str) -> str:

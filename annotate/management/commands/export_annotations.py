@@ -53,6 +53,8 @@ class Command(DatabaseCommand):
         )
 
     def handle(self, *args, output: str | None, **options) -> None:
+        # BaseCommand keeps no verbosity of its own; the notes below read it.
+        self.verbosity = options["verbosity"]
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"no project with the slug {options['project']!r}")
@@ -105,7 +107,13 @@ class Command(DatabaseCommand):
             self.stderr.write(self.style.NOTICE(notice))
         if warning_count and self.verbosity > 0:
             self.stderr.write(
-                self.style.WARNING(f"{warning_count} warnings, for example:")
+                self.style.WARNING(
+                    f"{warning_count} warning{'' if warning_count == 1 else 's'}, for example:"
+                )
             )
             for warning in warnings[:10]:
-                self.stderr.write(f"  {warning}")
+                self.stderr.write(
+                    f"  document {warning['document_id']}, {warning['label']} "
+                    f"{warning['start']}-{warning['end']} {warning['text']!r}: "
+                    f"{warning['problem']}"
+                )
