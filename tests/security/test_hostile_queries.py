@@ -60,6 +60,7 @@ def values_for(route_name: str, world) -> dict[str, object]:
     else:
         values["pk"] = world.mine.pk
     values["span_pk"] = world.my_span.pk
+    values["token"] = ids["invitation-token"]
     return values
 
 
