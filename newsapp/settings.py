@@ -298,8 +298,8 @@ LOGGING = {
 # MAILERS (its EMAIL_* settings are deprecated and may not sit beside it); the EMAIL_*
 # environment variables fill it. With EMAIL_HOST unset, mail is printed to the
 # server's console (the invitation link is shown on the page to copy anyway).
-_email_host = os.environ.get("EMAIL_HOST", "")
-_email_backend = os.environ.get("EMAIL_BACKEND") or (
+_email_host = env_str("EMAIL_HOST")
+_email_backend = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
     if _email_host
     else "django.core.mail.backends.console.EmailBackend"
@@ -309,20 +309,20 @@ MAILERS = {
         "BACKEND": _email_backend,
         "OPTIONS": {
             "host": _email_host,
-            "port": int(os.environ.get("EMAIL_PORT", "587")),
-            "username": os.environ.get("EMAIL_HOST_USER", ""),
-            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": env_flag("EMAIL_USE_TLS", default=True),
+            "port": env_int("EMAIL_PORT", 587, minimum=1),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
         }
         if _email_backend.endswith(".smtp.EmailBackend")
         else {},
     }
 }
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsapp@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsapp@localhost")
 # Mail is optional: without it invitation links are copied from the page. The deploy
 # check against development mail backends is silenced only while no mail is set up.
 SILENCED_SYSTEM_CHECKS = (
-    [] if _email_host or os.environ.get("EMAIL_BACKEND") else ["mail.E001"]
+    [] if _email_host or env_str("EMAIL_BACKEND") else ["mail.E001"]
 )
 # How long an invitation link works, in days.
-INVITATION_DAYS = int(os.environ.get("NEWSAPP_INVITATION_DAYS", "7"))
+INVITATION_DAYS = env_int("NEWSAPP_INVITATION_DAYS", 7, minimum=1)

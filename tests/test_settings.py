@@ -210,3 +210,12 @@ def test_manage_py_names_a_bad_setting_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "DJANGO_DEBUG must be one of" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_mail_settings_are_read_and_checked(tmp_path):
+    assert load_settings(tmp_path, EMAIL_HOST="smtp.example.org").returncode == 0
+    result = load_settings(
+        tmp_path, EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="sure"
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS must be one of" in result.stderr
