@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
+    # django-ninja: the API's Swagger UI files (static/ninja/), served by us, no CDN.
+    "ninja",
     "annotate",
 ]
 
@@ -240,3 +242,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The REST API (annotate/api) and its webhooks.
+# A request body past this many bytes is refused (413) before any of it is read; bulk
+# document bodies are streamed, never held whole.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(200 * 1024 * 1024)))
+# Writes per token (or per session user) in each window of API_WRITE_WINDOW seconds,
+# counted in PostgreSQL like failed logins; past it, 429 with Retry-After.
+API_WRITES_PER_WINDOW = int(os.environ.get("API_WRITES_PER_WINDOW", "3000"))
+API_WRITE_WINDOW = int(os.environ.get("API_WRITE_WINDOW", "60"))
+# Webhook deliveries: seconds before giving up on a receiver, attempts in all, the
+# first retry's delay (each next one doubles it), and how old a signed timestamp a
+# receiver should accept (docs/api.md).
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+WEBHOOK_RETRY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SECONDS", "30"))
+WEBHOOK_MAX_AGE = int(os.environ.get("WEBHOOK_MAX_AGE", "300"))
+# Receivers on loopback or private networks are refused unless this is set.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")

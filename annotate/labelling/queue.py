@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from annotate import webhooks
 from annotate.models import Assignment, Document, Project
 
 
@@ -72,6 +73,15 @@ def release(assignment: Assignment) -> None:
     """Give a skipped document's slot back, so someone else can label it (the
     status change's trigger frees the slot)."""
     assignment.skip()
+
+
+def submit(assignment: Assignment) -> None:
+    """Submit (again, after a rejection) and tell the project's webhooks."""
+    with transaction.atomic():
+        assignment.submit()
+        payload = {"version": assignment.pk, "document": assignment.document_id}
+        payload["annotator"] = assignment.annotator.username
+        webhooks.notify(assignment.document.project_id, "document.submitted", payload)
 
 
 def progress(*, project: Project, user) -> dict[str, int]:

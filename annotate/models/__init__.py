@@ -10,6 +10,7 @@ from annotate.models.annotations import (
     Span,
     Stance,
 )
+from annotate.models.api import ApiToken, Delivery, Webhook
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.projects import (
@@ -26,8 +27,10 @@ from annotate.models.snapshots import StatisticsSnapshot
 
 __all__ = [
     "DEFAULT_LABELS",
+    "ApiToken",
     "Assignment",
     "AssignmentChange",
+    "Delivery",
     "DismissedSuggestion",
     "Document",
     "Entity",
@@ -46,5 +49,6 @@ __all__ = [
     "Stance",
     "StanceTarget",
     "StatisticsSnapshot",
+    "Webhook",
     "add_default_labels",
 ]

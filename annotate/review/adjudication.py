@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from annotate import webhooks
 from annotate.labelling.rendering import segments
 from annotate.models import (
     Assignment,
@@ -224,6 +225,12 @@ def _locked_gold(document: Document, reviewer) -> Assignment:
     return gold
 
 
+def _gold_changed(gold: Assignment) -> None:
+    gold.touch()
+    payload = {"document": gold.document_id, "version": gold.pk}
+    webhooks.notify(gold.document.project_id, "gold.changed", payload)
+
+
 def _evidence(item: Stance | Rating) -> dict:
     return {
         "evidence_start": item.evidence_start,
@@ -279,7 +286,7 @@ def take(
         else:
             changed = _set_choice(gold, item, _choice_of(item)[2], seen_label)
         if changed:
-            gold.touch()
+            _gold_changed(document, gold)
     return changed
 
 
@@ -289,7 +296,7 @@ def remove(document: Document, *, reviewer, item: Span | Stance | Rating) -> boo
         gold = _locked_gold(document, reviewer)
         deleted, _ = type(item).objects.filter(pk=item.pk, assignment=gold).delete()
         if deleted:
-            gold.touch()
+            _gold_changed(document, gold)
     return bool(deleted)
 
 
@@ -304,7 +311,7 @@ def relabel(
         if not isinstance(item, Span):
             values = {**_choice_of(item)[2], "label_id": label.pk}
             if _set_choice(gold, item, values, seen_label):
-                gold.touch()
+                _gold_changed(document, gold)
             return
         current = Span.objects.filter(pk=item.pk, assignment=gold).first()
         if current is None:
@@ -323,7 +330,7 @@ def relabel(
             current.delete()
         else:
             Span.objects.filter(pk=current.pk).update(label=label)
-        gold.touch()
+        _gold_changed(document, gold)
 
 
 @dataclass(frozen=True)
@@ -354,7 +361,7 @@ def take_agreed(document: Document, *, reviewer, k: int) -> AgreedOutcome:
                 added += _set_choice(gold, item, _choice_of(item)[2], None)
         Span.objects.bulk_create(new_spans, ignore_conflicts=True)
         if new_spans or added:
-            gold.touch()
+            _gold_changed(document, gold)
     return AgreedOutcome(added=added + len(new_spans), kept=kept)
 
 
