@@ -204,7 +204,7 @@ def _form_error(form: forms.Form) -> ApiError:
     return ApiError(422, summary, errors)
 
 
-def _apply(assignment: Assignment, action, **arguments):
+def _apply(action, /, **arguments):
     try:
         return action(**arguments)
     except (labelling.LockedAssignment, labelling.Conflict) as error:
@@ -221,8 +221,7 @@ def add_span(
     """Label a span of your version; `text` must be the document's text at start-end."""
     assignment = _own(request, slug, pk, version_id)
     data = _checked(SpanForm, payload, assignment).cleaned_data
-    _apply(
-        assignment, labelling.add_span, assignment=assignment,
+    _apply(labelling.add_span, assignment=assignment,
         start=data["start"], end=data["end"], label=data["label"],
     )  # fmt: skip
     return Status(201, fresh(assignment))
@@ -251,8 +250,7 @@ def relabel_span(
     assignment = _own(request, slug, pk, version_id)
     form = _checked(SpanLabelForm, payload, assignment)
     span = _span(assignment, span_id)
-    _apply(
-        assignment, labelling.change_span_label, span=span,
+    _apply(labelling.change_span_label, span=span,
         label=form.cleaned_data["label"], seen_label=form.shown_label,
     )  # fmt: skip
     return fresh(assignment)
@@ -276,9 +274,7 @@ def delete_span(
     )
     if span is not None:
         span.assignment = assignment
-        _apply(
-            assignment, labelling.delete_span, span=span, seen_label=form.shown_label
-        )
+        _apply(labelling.delete_span, span=span, seen_label=form.shown_label)
     return fresh(assignment)
 
 
@@ -296,8 +292,7 @@ def set_stance(
     assignment = _own(request, slug, pk, version_id)
     form = _checked(StanceForm, payload, assignment)
     data = form.cleaned_data
-    _apply(
-        assignment, labelling.set_stance, assignment=assignment, target=data["target"],
+    _apply(labelling.set_stance, assignment=assignment, target=data["target"],
         label=data["label"], note=data["note"], evidence=form.evidence(),
         seen_label=form.shown_label,
     )  # fmt: skip
@@ -314,8 +309,7 @@ def set_rating(
     assignment = _own(request, slug, pk, version_id)
     form = _checked(RatingForm, payload, assignment)
     data = form.cleaned_data
-    _apply(
-        assignment, labelling.set_rating, assignment=assignment,
+    _apply(labelling.set_rating, assignment=assignment,
         source_name=data["source"], role=data["role"], label=data["label"],
         rationale=data["rationale"], evidence=form.evidence(),
         seen_label=form.shown_label,
@@ -331,8 +325,7 @@ def undo(request: HttpRequest, slug: str, pk: int, version_id: int, payload: See
     out-of-date view it is refused (409), as on the screen."""
     assignment = _own(request, slug, pk, version_id)
     form = _checked(ChangeForm, payload, assignment)
-    undone = _apply(
-        assignment, labelling.undo_last_change, assignment=assignment,
+    undone = _apply(labelling.undo_last_change, assignment=assignment,
         seen_version=form.shown_version,
     )  # fmt: skip
     return {"undone": undone, "version": fresh(assignment)}

@@ -241,7 +241,7 @@ def bulk_create(
         _error(rejection, builder.fields) for rejection in run.rejections[:ERRORS_SHOWN]
     ]
     nothing_kept = not run.imported and not run.duplicates
-    refused = bool(run.rejected and (strict or nothing_kept))
+    refused = not run.read or bool(run.rejected and (strict or nothing_kept))
     result = {
         "message": _message(run, refused),
         "run": run.pk,
@@ -258,6 +258,8 @@ def bulk_create(
 
 
 def _message(run: ImportRun, refused: bool) -> str:
+    if not run.read:
+        return "The body holds no documents."
     if refused:
         return (
             f"{run.rejected} of {run.read} records were rejected and nothing was "

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 # Bounds that keep generated or hostile input inside what the database stores.
 NAME = Field(min_length=1, max_length=300)
 OFFSET = Field(ge=0, le=2**31 - 1)
+MAYBE_OFFSET = Field(default=None, ge=0, le=2**31 - 1)
 ID = Field(ge=1, le=2**63 - 1)
 
 
@@ -110,8 +111,8 @@ class SpanIn(Schema):
 class StanceIn(Schema):
     target: str = Field(min_length=1, max_length=300)
     label: str = Field(min_length=1, max_length=100)
-    evidence_start: int | None = OFFSET
-    evidence_end: int | None = OFFSET
+    evidence_start: int | None = MAYBE_OFFSET
+    evidence_end: int | None = MAYBE_OFFSET
     note: str = Field(default="", max_length=2000)
 
 
@@ -119,8 +120,8 @@ class RatingIn(Schema):
     source: str = NAME
     role: Literal["publisher", "cited"]
     label: str = Field(min_length=1, max_length=100)
-    evidence_start: int | None = OFFSET
-    evidence_end: int | None = OFFSET
+    evidence_start: int | None = MAYBE_OFFSET
+    evidence_end: int | None = MAYBE_OFFSET
     rationale: str = Field(default="", max_length=2000)
 
 
@@ -272,8 +273,8 @@ class StanceSet(Seen):
     target: int = ID
     label: int = ID
     note: str | None = Field(default=None, max_length=2000)
-    evidence_start: int | None = OFFSET
-    evidence_end: int | None = OFFSET
+    evidence_start: int | None = MAYBE_OFFSET
+    evidence_end: int | None = MAYBE_OFFSET
 
 
 class RatingSet(Seen):
@@ -281,8 +282,8 @@ class RatingSet(Seen):
     role: Literal["publisher", "cited"]
     label: int = ID
     rationale: str | None = Field(default=None, max_length=2000)
-    evidence_start: int | None = OFFSET
-    evidence_end: int | None = OFFSET
+    evidence_start: int | None = MAYBE_OFFSET
+    evidence_end: int | None = MAYBE_OFFSET
 
 
 class ReviewIn(Schema):

@@ -225,10 +225,10 @@ def _locked_gold(document: Document, reviewer) -> Assignment:
     return gold
 
 
-def _gold_changed(gold: Assignment) -> None:
+def _gold_changed(document: Document, gold: Assignment) -> None:
     gold.touch()
-    payload = {"document": gold.document_id, "version": gold.pk}
-    webhooks.notify(gold.document.project_id, "gold.changed", payload)
+    payload = {"document": document.pk, "version": gold.pk}
+    webhooks.notify(document.project_id, "gold.changed", payload)
 
 
 def _evidence(item: Stance | Rating) -> dict:
