@@ -59,7 +59,9 @@ def test_it_refuses_a_deactivated_users_token(annotator):
     assert ApiClient(token).get("/api/v1/projects/").status_code == 401
 
 
-def test_it_does_not_fall_back_to_the_session_after_a_bad_token(client, manager, project):
+def test_it_does_not_fall_back_to_the_session_after_a_bad_token(
+    client, manager, project
+):
     client.force_login(manager)
     api = ApiClient("nwa_wrong", client=client)
     assert api.get(base(project) + "/").status_code == 401
@@ -107,7 +109,9 @@ def test_the_session_works_for_reads_and_needs_csrf_for_writes(project, manager)
 
 def test_the_command_prints_a_token_once_and_keeps_its_hash(annotator):
     out, err = StringIO(), StringIO()
-    call_command("create_api_token", "ann", "--name", "lab server", stdout=out, stderr=err)
+    call_command(
+        "create_api_token", "ann", "--name", "lab server", stdout=out, stderr=err
+    )
     token = out.getvalue().strip()
     assert token.startswith("nwa_")
     row = ApiToken.objects.get(user=annotator)
@@ -154,7 +158,9 @@ def test_it_limits_writes_per_token(settings, project, manager):
     settings.API_WRITE_WINDOW = 3600
     api = ApiClient(token_for(manager))
     body = {"url": "https://example.org/hook", "events": ["gold.changed"]}
-    statuses = [api.post(base(project) + "/webhooks/", body).status_code for _ in range(3)]
+    statuses = [
+        api.post(base(project) + "/webhooks/", body).status_code for _ in range(3)
+    ]
     assert statuses == [201, 201, 429]
     refused = api.post(base(project) + "/webhooks/", body)
     assert int(refused["Retry-After"]) > 0

@@ -25,7 +25,9 @@ def post_bulk(api, project, body, content_type="application/x-ndjson", **query):
 
 def test_it_creates_documents_from_ndjson_and_from_a_json_array(project, manager):
     api = ApiClient(token_for(manager))
-    first = post_bulk(api, project, ndjson({"text": TEXT, "title": "Lavrov", "id": "a1"}))
+    first = post_bulk(
+        api, project, ndjson({"text": TEXT, "title": "Lavrov", "id": "a1"})
+    )
     assert first.status_code == 200, first.content
     assert first.json()["imported"] == 1
     array = json.dumps([{"text": "Second article."}, {"text": "Third article."}])
@@ -54,14 +56,23 @@ def test_resending_a_body_adds_nothing(project, manager):
 
 def test_it_names_each_bad_record_by_index_and_field(project, manager):
     api = ApiClient(token_for(manager))
-    body = ndjson(
-        {"text": TEXT},
-        {"text": 5},
-        {"text": TEXT + " More.", "spans": [{"start": 0, "end": 999, "label": "PERSON"}]},
-        {"text": "Has a bad label.", "spans": [{"start": 0, "end": 3, "label": "NOPE"}]},
-        {"text": "A date.", "published_at": "not a date"},
-        "a string",
-    ) + b'{"text": "broken\n'
+    body = (
+        ndjson(
+            {"text": TEXT},
+            {"text": 5},
+            {
+                "text": TEXT + " More.",
+                "spans": [{"start": 0, "end": 999, "label": "PERSON"}],
+            },
+            {
+                "text": "Has a bad label.",
+                "spans": [{"start": 0, "end": 3, "label": "NOPE"}],
+            },
+            {"text": "A date.", "published_at": "not a date"},
+            "a string",
+        )
+        + b'{"text": "broken\n'
+    )
     response = post_bulk(api, project, body)
     assert response.status_code == 200
     result = response.json()
@@ -69,7 +80,10 @@ def test_it_names_each_bad_record_by_index_and_field(project, manager):
     errors = {error["index"]: error for error in result["errors"]}
     assert errors[1]["field"] == "text"
     assert errors[2]["field"] == "spans" and "outside the text" in errors[2]["message"]
-    assert errors[3]["field"] == "spans" and "no entity label 'NOPE'" in errors[3]["message"]
+    assert (
+        errors[3]["field"] == "spans"
+        and "no entity label 'NOPE'" in errors[3]["message"]
+    )
     assert errors[4]["field"] == "published_at"
     assert "expected a JSON object" in errors[5]["message"]
     assert 6 in errors
@@ -78,7 +92,9 @@ def test_it_names_each_bad_record_by_index_and_field(project, manager):
 
 def test_strict_loads_nothing_when_a_record_is_bad(project, manager):
     api = ApiClient(token_for(manager))
-    response = post_bulk(api, project, ndjson({"text": TEXT}, {"title": "no text"}), strict="true")
+    response = post_bulk(
+        api, project, ndjson({"text": TEXT}, {"title": "no text"}), strict="true"
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["index"] == 1
     assert "nothing was loaded" in response.json()["message"]
@@ -91,7 +107,14 @@ def test_it_loads_pre_annotations_as_one_imported_version(project, manager, targ
         "text": TEXT,
         "annotator": "ner-model",
         "spans": [{"start": 0, "end": 13, "label": "person", "text": "Sergey Lavrov"}],
-        "stances": [{"target": "russia in africa", "label": "favor", "evidence_start": 0, "evidence_end": 13}],
+        "stances": [
+            {
+                "target": "russia in africa",
+                "label": "favor",
+                "evidence_start": 0,
+                "evidence_end": 13,
+            }
+        ],
         "ratings": [{"source": "AFP", "role": "cited", "label": "high"}],
         "meta": {"feed": "rss"},
         "section": "world",
@@ -99,20 +122,43 @@ def test_it_loads_pre_annotations_as_one_imported_version(project, manager, targ
     assert post_bulk(api, project, ndjson(record)).json()["imported"] == 1
     version = Assignment.objects.get(document__project=project)
     assert version.annotator.username == "imported:ner-model" and version.is_imported
-    assert list(version.spans.values_list("text", "label__name")) == [("Sergey Lavrov", "PERSON")]
+    assert list(version.spans.values_list("text", "label__name")) == [
+        ("Sergey Lavrov", "PERSON")
+    ]
     stance = Stance.objects.get(assignment=version)
     assert stance.target == target and stance.evidence_text == "Sergey Lavrov"
     assert version.ratings.get().source.name == "AFP"
-    assert version.document.meta["feed"] == "rss" and version.document.meta["section"] == "world"
+    assert (
+        version.document.meta["feed"] == "rss"
+        and version.document.meta["section"] == "world"
+    )
 
 
-def test_it_refuses_unknown_targets_and_bad_evidence_with_their_field(project, manager, target):
+def test_it_refuses_unknown_targets_and_bad_evidence_with_their_field(
+    project, manager, target
+):
     api = ApiClient(token_for(manager))
     body = ndjson(
         {"text": TEXT, "stances": [{"target": "Nothing", "label": "favor"}]},
-        {"text": TEXT + "!", "stances": [{"target": target.name, "label": "favor", "evidence_start": 5, "evidence_end": 500}]},
-        {"text": TEXT + "?", "ratings": [{"source": "AFP", "role": "cited", "label": "PERSON"}]},
-        {"text": TEXT + ".", "ratings": [{"source": "AFP", "role": "quoted", "label": "high"}]},
+        {
+            "text": TEXT + "!",
+            "stances": [
+                {
+                    "target": target.name,
+                    "label": "favor",
+                    "evidence_start": 5,
+                    "evidence_end": 500,
+                }
+            ],
+        },
+        {
+            "text": TEXT + "?",
+            "ratings": [{"source": "AFP", "role": "cited", "label": "PERSON"}],
+        },
+        {
+            "text": TEXT + ".",
+            "ratings": [{"source": "AFP", "role": "quoted", "label": "high"}],
+        },
     )
     errors = post_bulk(api, project, body).json()["errors"]
     assert [e["field"] for e in errors] == [
@@ -142,37 +188,55 @@ def test_it_refuses_an_oversized_body_before_reading_it(settings, project, manag
 
 def test_it_refuses_other_content_types_and_empty_bodies(project, manager):
     api = ApiClient(token_for(manager))
-    assert post_bulk(api, project, "text=x", content_type="text/plain").status_code == 415
+    assert (
+        post_bulk(api, project, "text=x", content_type="text/plain").status_code == 415
+    )
     assert post_bulk(api, project, b"").status_code == 415  # no body, no type
     empty = post_bulk(api, project, b"\n\n")
-    assert empty.status_code == 422 and empty.json()["message"] == "The body holds no documents."
+    assert (
+        empty.status_code == 422
+        and empty.json()["message"] == "The body holds no documents."
+    )
     garbage = post_bulk(api, project, b"\x00\x01 not json at all")
     assert garbage.status_code == 422 and garbage.json()["errors"][0]["index"] == 0
 
 
 def test_bulk_create_needs_the_manager_role(project, annotator, reviewer):
     for user in (annotator, reviewer):
-        response = post_bulk(ApiClient(token_for(user)), project, ndjson({"text": TEXT}))
+        response = post_bulk(
+            ApiClient(token_for(user)), project, ndjson({"text": TEXT})
+        )
         assert response.status_code == 403
     assert not Document.objects.exists()
 
 
 def test_it_lists_documents_a_page_at_a_time(project, annotator):
-    documents = [make_document(project, text=f"Article number {n}.", external_id=f"e{n}") for n in range(5)]
+    documents = [
+        make_document(project, text=f"Article number {n}.", external_id=f"e{n}")
+        for n in range(5)
+    ]
     api = ApiClient(token_for(annotator))
     first = api.get(base(project) + "/documents/", limit=2).json()
     assert [d["id"] for d in first["items"]] == [d.pk for d in documents[:2]]
-    second = api.get(base(project) + "/documents/", limit=2, after=first["next_after"]).json()
+    second = api.get(
+        base(project) + "/documents/", limit=2, after=first["next_after"]
+    ).json()
     assert [d["id"] for d in second["items"]] == [d.pk for d in documents[2:4]]
-    last = api.get(base(project) + "/documents/", limit=2, after=second["next_after"]).json()
-    assert [d["id"] for d in last["items"]] == [documents[4].pk] and last["next_after"] is None
+    last = api.get(
+        base(project) + "/documents/", limit=2, after=second["next_after"]
+    ).json()
+    assert [d["id"] for d in last["items"]] == [documents[4].pk] and last[
+        "next_after"
+    ] is None
 
 
 def test_it_filters_documents(project, annotator, annotator_client):
     from annotate.models import Source
 
     afp = Source.objects.create(name="AFP")
-    lavrov = make_document(project, text="Lavrov in Bamako.", story_key="s1", publisher=afp)
+    lavrov = make_document(
+        project, text="Lavrov in Bamako.", story_key="s1", publisher=afp
+    )
     niger = make_document(project, text="Niger coup news.", external_id="n1")
     Assignment.objects.create(document=niger, annotator=annotator, status="submitted")
     api = ApiClient(token_for(annotator))
