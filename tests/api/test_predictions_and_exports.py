@@ -171,13 +171,14 @@ def test_a_refused_export_is_a_clear_4xx(project, reviewer, document):
 
 
 def test_an_export_task_is_started_polled_and_downloaded(
-    project, reviewer, gold, settings, tmp_path
+    project, reviewer, gold, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.VAR_DIR = tmp_path
     api = ApiClient(token_for(reviewer))
-    started = api.post(
-        base(project) + "/exports/", {"format": "spans", "selection": "gold"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post(
+            base(project) + "/exports/", {"format": "spans", "selection": "gold"}
+        )
     assert started.status_code == 202
     polled = api.get(base(project) + f"/exports/{started.json()['id']}/").json()
     assert polled["status"] == "done" and polled["lines"] == 1
