@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from annotate.access import (
     ProjectAccess,
@@ -369,10 +369,10 @@ def review(
 
 
 class GoldIn(Schema):
-    version: int | None = Field(
+    version: StrictInt | None = Field(
         default=None, ge=1, le=2**63 - 1, description="Copy everything of this version."
     )
-    agreed_by: int | None = Field(
+    agreed_by: StrictInt | None = Field(
         default=None,
         ge=1,
         le=1000,

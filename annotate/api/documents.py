@@ -101,10 +101,13 @@ def list_documents(request: HttpRequest, slug: str, filters: Query[DocumentFilte
 def _filtered(documents, versions, filters: DocumentFilters):
     if filters.search:
         documents = documents.search(filters.search.replace("\x00", ""))
+    # PostgreSQL stores no NUL character, so a value holding one matches nothing.
     if filters.story is not None:
-        documents = documents.filter(story_key=filters.story)
+        documents = documents.filter(story_key=filters.story.replace("\x00", "\ufffd"))
     if filters.external_id is not None:
-        documents = documents.filter(external_id=filters.external_id)
+        documents = documents.filter(
+            external_id=filters.external_id.replace("\x00", "\ufffd")
+        )
     if filters.publisher:
         name = filters.publisher.replace("\x00", "")
         publisher = (

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
 # Bounds that keep generated or hostile input inside what the database stores.
 NAME = Field(min_length=1, max_length=300)
@@ -99,8 +99,8 @@ class ProjectIn(Schema):
 
 
 class SpanIn(Schema):
-    start: int = OFFSET
-    end: int = OFFSET
+    start: StrictInt = OFFSET
+    end: StrictInt = OFFSET
     label: str = Field(min_length=1, max_length=100, description="An entity label.")
     text: str | None = Field(
         default=None, description="The text at start-end, checked when given."
@@ -111,8 +111,8 @@ class SpanIn(Schema):
 class StanceIn(Schema):
     target: str = Field(min_length=1, max_length=300)
     label: str = Field(min_length=1, max_length=100)
-    evidence_start: int | None = MAYBE_OFFSET
-    evidence_end: int | None = MAYBE_OFFSET
+    evidence_start: StrictInt | None = MAYBE_OFFSET
+    evidence_end: StrictInt | None = MAYBE_OFFSET
     note: str = Field(default="", max_length=2000)
 
 
@@ -120,8 +120,8 @@ class RatingIn(Schema):
     source: str = NAME
     role: Literal["publisher", "cited"]
     label: str = Field(min_length=1, max_length=100)
-    evidence_start: int | None = MAYBE_OFFSET
-    evidence_end: int | None = MAYBE_OFFSET
+    evidence_start: StrictInt | None = MAYBE_OFFSET
+    evidence_end: StrictInt | None = MAYBE_OFFSET
     rationale: str = Field(default="", max_length=2000)
 
 
@@ -254,42 +254,42 @@ class Seen(Schema):
     """What the client last saw, as the screen sends it: a change from an out-of-date
     view that would undo someone's work is refused with 409."""
 
-    version: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    seen_label: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    version: StrictInt | None = Field(default=None, ge=0, le=2**31 - 1)
+    seen_label: StrictInt | None = Field(default=None, ge=0, le=2**63 - 1)
 
 
 class SpanCreate(Seen):
-    start: int = OFFSET
-    end: int = OFFSET
+    start: StrictInt = OFFSET
+    end: StrictInt = OFFSET
     text: str = Field(description="The text at start-end, as a check of the offsets.")
-    label: int = ID
+    label: StrictInt = ID
 
 
 class SpanChange(Seen):
-    label: int = ID
+    label: StrictInt = ID
 
 
 class StanceSet(Seen):
-    target: int = ID
-    label: int = ID
+    target: StrictInt = ID
+    label: StrictInt = ID
     note: str | None = Field(default=None, max_length=2000)
-    evidence_start: int | None = MAYBE_OFFSET
-    evidence_end: int | None = MAYBE_OFFSET
+    evidence_start: StrictInt | None = MAYBE_OFFSET
+    evidence_end: StrictInt | None = MAYBE_OFFSET
 
 
 class RatingSet(Seen):
     source: str = NAME
     role: Literal["publisher", "cited"]
-    label: int = ID
+    label: StrictInt = ID
     rationale: str | None = Field(default=None, max_length=2000)
-    evidence_start: int | None = MAYBE_OFFSET
-    evidence_end: int | None = MAYBE_OFFSET
+    evidence_start: StrictInt | None = MAYBE_OFFSET
+    evidence_end: StrictInt | None = MAYBE_OFFSET
 
 
 class ReviewIn(Schema):
     action: Literal["accept", "reject"]
     comment: str = Field(default="", max_length=5000)
-    version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    version: StrictInt | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
 class UndoOut(Schema):
@@ -301,8 +301,8 @@ class UndoOut(Schema):
 
 
 class PredictedSpan(Schema):
-    start: int = OFFSET
-    end: int = OFFSET
+    start: StrictInt = OFFSET
+    end: StrictInt = OFFSET
     label: str = Field(min_length=1, max_length=100)
     score: float = Field(ge=0, le=1)
     text: str | None = None
