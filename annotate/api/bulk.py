@@ -19,6 +19,7 @@ import pydantic
 from django.conf import settings
 from django.http import HttpRequest
 
+from annotate.api import predictions
 from annotate.api.core import ApiError
 from annotate.api.schemas import DocumentIn
 from annotate.ingest.load import import_records
@@ -32,7 +33,7 @@ from annotate.ingest.records import (
     Rejection,
     VersionRecord,
 )
-from annotate.models import ImportRun, Label, Project
+from annotate.models import Document, ImportRun, Label, Prediction, Project
 from annotate.offsets import span_problem
 
 ORIGIN = "api"
@@ -61,6 +62,10 @@ class Vocabulary:
 
     labels: dict[tuple[str, str], Label]
     targets: dict[str, str]
+
+    @property
+    def label_names(self) -> dict[tuple[str, str], str]:
+        return {key: label.name for key, label in self.labels.items()}
 
     @classmethod
     def of(cls, project: Project) -> Vocabulary:
@@ -94,6 +99,9 @@ class Builder:
     username: str
     vocabulary: Vocabulary
     fields: dict[int, str | None] = field(default_factory=dict)
+    # Predictions of records read but not yet seen in the database, by content hash:
+    # stored as each batch of the loader lands (flush), so they stay few.
+    pending: dict[str, Prediction] = field(default_factory=dict)
 
     def items(
         self, values: Iterable[JsonRecord | Rejection]
@@ -120,7 +128,11 @@ class Builder:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise Problem(where, f"{where}: {first['msg']}") from None
-        obj = {k: v for k, v in obj.items() if k not in ("stances", "ratings")}
+        obj = {
+            k: v
+            for k, v in obj.items()
+            if k not in ("stances", "ratings", "predictions")
+        }
         try:
             record = record_from_object(
                 obj, name=ORIGIN, line=index, source=value.source, fmt=ORIGIN
@@ -134,7 +146,47 @@ class Builder:
             "user": self.username,
         }
         self._annotations(record, checked)
+        if checked.predictions is not None:
+            self._predictions(record, checked.predictions)
         return record
+
+    def _predictions(self, record: DocumentRecord, given) -> None:
+        names = self.vocabulary
+        try:
+            spans, stances = predictions.checked(
+                given, record.text, names.label_names, names.targets
+            )
+        except ApiError as error:
+            raise Problem(
+                f"predictions.{error.errors[0]['field']}", error.message
+            ) from None
+        self.pending[record.content_hash] = Prediction(
+            model_name=given.model_name,
+            model_version=given.model_version,
+            spans=spans,
+            stances=stances,
+            uncertainty=given.uncertainty,
+        )
+
+    def flush(self, *_counts) -> None:
+        """Store the predictions whose documents are in the database now (one query
+        to find them, one to write them, whatever their number)."""
+        if not self.pending:
+            return
+        found = Document.objects.filter(
+            project=self.project, content_hash__in=list(self.pending)
+        ).values_list("content_hash", "id")
+        ready = []
+        for content_hash, document_id in found:
+            prediction = self.pending.pop(content_hash)
+            prediction.document_id = document_id
+            ready.append(prediction)
+        Prediction.objects.bulk_create(
+            ready,
+            update_conflicts=True,
+            unique_fields=["document", "model_name", "model_version"],
+            update_fields=["spans", "stances", "uncertainty"],
+        )
 
     def _annotations(self, record: DocumentRecord, checked: DocumentIn) -> None:
         """The pre-annotations as one imported version, every name checked."""
@@ -235,8 +287,11 @@ def bulk_create(
     builder = Builder(project, request.user.username, Vocabulary.of(project))
     items = builder.items(iter_json(stream, ORIGIN))
     import_records(
-        items, project=project, run=run, strict=strict, importer=request.user
-    )
+        items, project=project, run=run, strict=strict, importer=request.user,
+        on_progress=None if strict else builder.flush,
+    )  # fmt: skip
+    if not strict or not run.rejected:  # strict and refused: nothing is written
+        builder.flush()
     errors = [
         _error(rejection, builder.fields) for rejection in run.rejections[:ERRORS_SHOWN]
     ]

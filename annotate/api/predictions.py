@@ -45,7 +45,7 @@ def put_predictions(request: HttpRequest, slug: str, pk: int, payload: Predictio
     earlier ones. Needs the manager role."""
     access = access_to(request, slug, Role.MANAGER)
     document = document_in(access, pk)
-    spans, stances = checked(payload, document.text, access.project)
+    spans, stances = checked(payload, document.text, *vocabulary(access.project))
     prediction, _ = Prediction.objects.update_or_create(
         document=document,
         model_name=payload.model_name,
@@ -59,9 +59,9 @@ def put_predictions(request: HttpRequest, slug: str, pk: int, payload: Predictio
     return prediction_out(prediction)
 
 
-def checked(payload: PredictionIn, text: str, project) -> tuple[list, list]:
-    """The predictions as stored (label names as the project spells them), or a 422
-    naming every item that does not fit the document or the project."""
+def vocabulary(project) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """The project's label names by (kind, name in any case) and its stance targets'
+    names by name in any case."""
     labels = {
         (label.kind, label.name.casefold()): label.name
         for label in project.labels.all()
@@ -69,6 +69,17 @@ def checked(payload: PredictionIn, text: str, project) -> tuple[list, list]:
     targets = {
         t.casefold(): t for t in project.stance_targets.values_list("name", flat=True)
     }
+    return labels, targets
+
+
+def checked(
+    payload: PredictionIn,
+    text: str,
+    labels: dict[tuple[str, str], str],
+    targets: dict[str, str],
+) -> tuple[list, list]:
+    """The predictions as stored (label names as the project spells them), or a 422
+    naming every item that does not fit the document or the project."""
     errors, spans, stances = [], [], []
     for n, span in enumerate(payload.spans):
         where = f"spans.{n}"

@@ -125,6 +125,32 @@ class RatingIn(Schema):
     rationale: str = Field(default="", max_length=2000)
 
 
+# Predictions
+
+
+class PredictedSpan(Schema):
+    start: StrictInt = OFFSET
+    end: StrictInt = OFFSET
+    label: str = Field(min_length=1, max_length=100)
+    score: float = Field(ge=0, le=1)
+    text: str | None = None
+
+
+class PredictedStance(Schema):
+    target: str = Field(min_length=1, max_length=300)
+    probabilities: dict[str, float] = Field(
+        description="Stance label name to probability."
+    )
+
+
+class PredictionIn(Schema):
+    model_name: str = Field(min_length=1, max_length=100)
+    model_version: str = Field(min_length=1, max_length=100)
+    spans: list[PredictedSpan] = Field(default_factory=list, max_length=10_000)
+    stances: list[PredictedStance] = Field(default_factory=list, max_length=1000)
+    uncertainty: float | None = Field(default=None, ge=0, le=1)
+
+
 class DocumentIn(Schema):
     """One article of a bulk create: the fields of a JSONL import record (docs/api.md).
     Other keys are kept in `meta`. `spans`, `stances` and `ratings` are pre-annotations,
@@ -149,6 +175,11 @@ class DocumentIn(Schema):
     ratings: list[RatingIn] | None = None
     annotator: str | None = Field(
         default=None, max_length=100, description="Who made the pre-annotations."
+    )
+    predictions: PredictionIn | None = Field(
+        default=None,
+        description="A model's predictions, stored apart from people's work "
+        "(as PUT .../predictions/ would).",
     )
 
 
@@ -295,32 +326,6 @@ class ReviewIn(Schema):
 class UndoOut(Schema):
     undone: str | None = Field(description="The action undone; null: nothing to undo.")
     version: VersionOut
-
-
-# Predictions
-
-
-class PredictedSpan(Schema):
-    start: StrictInt = OFFSET
-    end: StrictInt = OFFSET
-    label: str = Field(min_length=1, max_length=100)
-    score: float = Field(ge=0, le=1)
-    text: str | None = None
-
-
-class PredictedStance(Schema):
-    target: str = Field(min_length=1, max_length=300)
-    probabilities: dict[str, float] = Field(
-        description="Stance label name to probability."
-    )
-
-
-class PredictionIn(Schema):
-    model_name: str = Field(min_length=1, max_length=100)
-    model_version: str = Field(min_length=1, max_length=100)
-    spans: list[PredictedSpan] = Field(default_factory=list, max_length=10_000)
-    stances: list[PredictedStance] = Field(default_factory=list, max_length=1000)
-    uncertainty: float | None = Field(default=None, ge=0, le=1)
 
 
 class PredictionOut(Schema):

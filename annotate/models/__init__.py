@@ -10,7 +10,7 @@ from annotate.models.annotations import (
     Span,
     Stance,
 )
-from annotate.models.api import ApiToken, Delivery, Webhook
+from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.projects import (
@@ -28,6 +28,7 @@ from annotate.models.snapshots import StatisticsSnapshot
 __all__ = [
     "DEFAULT_LABELS",
     "ApiToken",
+    "ApiWriteCount",
     "Assignment",
     "AssignmentChange",
     "Delivery",

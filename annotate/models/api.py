@@ -8,7 +8,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -160,3 +160,40 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk} to {self.webhook_id}: {self.status}"
+
+
+class ApiWriteCount(models.Model):
+    """Writes made with one token (or session user) in one window of the API's rate
+    limit: counted in PostgreSQL, shared by every app server, one statement a write."""
+
+    who = models.CharField(max_length=40)
+    window = models.BigIntegerField(
+        help_text="The window's number: Unix time // length."
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["who", "window"], name="apiwritecount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.who} · {self.window}: {self.count}"
+
+    @classmethod
+    def add_one(cls, who: str, window: int) -> int:
+        """Count a write; returns the window's count so far, this one included."""
+        table = cls._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} (who, "window", count) VALUES (%s, %s, 1) '
+                f'ON CONFLICT (who, "window") DO UPDATE SET count = {table}.count + 1 '
+                "RETURNING count",
+                [who, window],
+            )
+            count = cursor.fetchone()[0]
+        if count == 1:  # a new window: the caller's older ones are done with
+            cls.objects.filter(who=who, window__lt=window).delete()
+        return count

@@ -27,9 +27,14 @@ CHECKS = [
 def live_world(transactional_db, world, settings, live_server):
     """The security tests' world, behind a live server; deliveries and exports are
     queued but not run (a generated webhook URL must not be dialled)."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
     world.hook = Webhook.objects.create(
-        project=world.project, url="https://example.org/in", events=["gold.changed"], secret="x"
+        project=world.project,
+        url="https://example.org/in",
+        events=["gold.changed"],
+        secret="x",
     )
     world.token = ApiToken.objects.issue(user=world.root, name="schemathesis")[1]
     return world
@@ -37,7 +42,11 @@ def live_world(transactional_db, world, settings, live_server):
 
 def known_ids(world, path: str) -> dict[str, object]:
     """Path parameters pointing at the world's objects, so requests reach past 404."""
-    ids = {"slug": world.project.slug, "version_id": world.mine.pk, "span_id": world.my_span.pk}
+    ids = {
+        "slug": world.project.slug,
+        "version_id": world.mine.pk,
+        "span_id": world.my_span.pk,
+    }
     if "/exports/" in path:
         ids["pk"] = world.export.pk
     elif "/imports/" in path:
@@ -64,8 +73,12 @@ def exercise(operation, world) -> None:
         if case.path_parameters:
             wanted = known_ids(world, case.path)
             for name in case.path_parameters:
-                case.path_parameters[name] = wanted.get(name, case.path_parameters[name])
-        case.call_and_validate(headers={"Authorization": f"Bearer {world.token}"}, checks=CHECKS)
+                case.path_parameters[name] = wanted.get(
+                    name, case.path_parameters[name]
+                )
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {world.token}"}, checks=CHECKS
+        )
 
     run()
 
