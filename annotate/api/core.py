@@ -156,6 +156,11 @@ class Api(NinjaAPI):
 
     extra_schemas: list = []
 
+    def get_openapi_operation_id(self, operation) -> str:
+        # The view's name (unique across the API): what clients generated from the
+        # description call the operation.
+        return operation.view_func.__name__
+
     def get_openapi_schema(self, **kwargs: Any):
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})

@@ -56,7 +56,7 @@ class StreamQuery(Schema):
     response=responses({200: str}),
     openapi_extra={
         "responses": {
-            "200": {"description": "JSONL, one object a line", "content": JSONL}
+            200: {"description": "JSONL, one object a line", "content": JSONL}
         }
     },
 )
@@ -110,7 +110,7 @@ def run_out(run: ExportRun, slug: str) -> dict:
 
 
 @router.post("/{slug}/exports/", response=responses({202: ExportRunOut}))
-def start(request: HttpRequest, slug: str, payload: ExportIn):
+def start_export_run(request: HttpRequest, slug: str, payload: ExportIn):
     """Start an export in the background (splits too); poll it, then download."""
     access = access_to(request, slug, Role.REVIEWER)
     options = _form(payload).options()
@@ -149,7 +149,7 @@ class PartQuery(Schema):
     response=responses({200: str}),
     url_name="download_export",
     openapi_extra={
-        "responses": {"200": {"description": "The JSONL file", "content": JSONL}}
+        "responses": {200: {"description": "The JSONL file", "content": JSONL}}
     },
 )
 def download_export(request: HttpRequest, slug: str, pk: int, query: Query[PartQuery]):

@@ -106,7 +106,7 @@ MATRIX: dict[str, Rule] = {
         "manager", PUT, {"model_name": "m", "model_version": "1"}, **DOC
     ),
     "api:stream_export": rule("reviewer", GET, query="?format=documents"),
-    "api:start": rule("reviewer", POST, {"format": "documents"}),
+    "api:start_export_run": rule("reviewer", POST, {"format": "documents"}),
     "api:list_exports": rule("reviewer", GET),
     "api:get_export": rule("reviewer", GET, pk="export-run"),
     "api:download_export": rule("reviewer", GET, pk="export-run"),
