@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotate.access import Role, project_access
-from annotate.models import Membership
+from annotate.models import Membership, Webhook
 from annotate.views.forms import (
     LabelForm,
     MemberForm,
@@ -53,6 +53,7 @@ def manage_project(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         ),
         "labels": project.labels.all(),
         "targets": project.stance_targets.all(),
+        "webhooks": webhooks_with_deliveries(project),
     }
     return render(
         request,
@@ -60,6 +61,17 @@ def manage_project(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context,
         status=400 if request.method == "POST" else 200,
     )
+
+
+RECENT_DELIVERIES = 10
+
+
+def webhooks_with_deliveries(project) -> list[Webhook]:
+    """The project's webhooks, each with its latest deliveries (`recent`): their log."""
+    hooks = list(project.webhooks.all())
+    for hook in hooks:
+        hook.recent = list(hook.deliveries.all()[:RECENT_DELIVERIES])
+    return hooks
 
 
 def _save(action: str, form, project) -> None:

@@ -275,3 +275,30 @@ def test_only_a_manager_deletes_a_document(project, annotator, manager):
     assert Document.objects.filter(pk=document.pk).exists()
     assert ApiClient(token_for(manager)).delete(url).status_code == 204
     assert not Document.objects.filter(pk=document.pk).exists()
+
+
+def test_records_carry_a_models_predictions(project, manager):
+    from annotate.models import Prediction
+
+    api = ApiClient(token_for(manager))
+    model = {"model_name": "ner", "model_version": "2"}
+    good = model | {"spans": [{"start": 0, "end": 13, "label": "person", "score": 0.8}]}
+    bad = model | {"spans": [{"start": 0, "end": 99, "label": "PERSON", "score": 0.8}]}
+    body = ndjson(
+        {"text": TEXT, "predictions": good}, {"text": "Other.", "predictions": bad}
+    )
+    result = post_bulk(api, project, body).json()
+    assert result["imported"] == 1
+    assert result["errors"][0]["index"] == 1
+    assert result["errors"][0]["field"] == "predictions.spans.0"
+    stored = Prediction.objects.get()
+    assert stored.document.text == TEXT and stored.spans[0]["label"] == "PERSON"
+    assert not Assignment.objects.exists()  # predictions are not people's work
+    refused = post_bulk(
+        api,
+        project,
+        ndjson({"text": TEXT, "predictions": model | {"model_version": "3"}}, {"x": 1}),
+        strict="true",
+    )
+    assert refused.status_code == 422
+    assert Prediction.objects.count() == 1  # strict and refused: nothing written

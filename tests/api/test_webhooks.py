@@ -260,3 +260,27 @@ def test_the_log_is_listed_for_managers(project, hook, manager, committed):
     assert [(d["event"], d["status"], d["attempts"]) for d in log.json()] == [
         ("gold.changed", "delivered", 1)
     ]
+
+
+def test_the_manage_page_shows_each_hooks_deliveries(
+    project, hook, manager, client, committed, receiver
+):
+    receiver.answers = [500]
+    with committed():
+        webhooks.notify(project, "gold.changed", {})
+    client.force_login(manager)
+    page = client.get(f"/p/{project.slug}/manage/").content.decode()
+    assert receiver.url in page and "gold.changed" in page and "HTTP 500" in page
+
+
+def test_the_admin_lists_deliveries_and_hides_secrets(
+    project, hook, admin_client, committed
+):
+    with committed():
+        webhooks.notify(project, "gold.changed", {})
+    page = admin_client.get(
+        f"/admin/annotate/webhook/{hook.pk}/change/"
+    ).content.decode()
+    assert "gold.changed" in page and "s3cret" not in page
+    assert admin_client.get("/admin/annotate/delivery/").status_code == 200
+    assert admin_client.get("/admin/annotate/apitoken/").status_code == 200
