@@ -207,3 +207,11 @@ def test_a_replayed_write_is_harmless_or_refused(world, urls):
     replayed = send(world.ann, "POST", urls["version"] + "/undo/", undo)
     assert_clean_refusal(replayed, 409)
     assert world.mine.spans.count() == 1  # the second undo did not take the first span
+
+
+def test_unknown_paths_and_wrong_methods_answer_in_json(world, urls):
+    unknown = Client().get("/api/v1/nothing/here/")
+    assert_clean_refusal(unknown, 404)
+    wrong = send(world.man, "PATCH", urls["root"] + "/documents/")
+    assert_clean_refusal(wrong, 405)
+    assert "GET" in wrong["Allow"] and "POST" in wrong["Allow"]

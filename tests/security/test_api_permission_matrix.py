@@ -73,6 +73,7 @@ MATRIX: dict[str, Rule] = {
     "api:openapi-view": rule("public", GET),
     # Only a name to reverse the API's root by: nothing is served there.
     "api:api-root": rule("nobody", GET),
+    "api:not-found": rule("nobody", GET),
     "api:list_projects": rule("login", GET),
     "api:create_project": rule("creator", POST, {"name": "Made by the matrix"}),
     "api:get_project": rule("annotator", GET),
@@ -176,7 +177,7 @@ def client_for(world, persona: str) -> Client:
 
 def check(route, world) -> list[str]:
     the_rule = MATRIX[route.name]
-    values = {"slug": world.project.slug}
+    values = {"slug": world.project.slug, "rest": "no/such/path"}
     known = ids(world)
     values.update({key: known[kind] for key, kind in the_rule.ids.items()})
     url = fill(route, values) + the_rule.query
