@@ -297,45 +297,57 @@ def markdown(report: dict) -> str:
         "## Targets",
         markdown_table(*target_rows(report)),
         missed_notes(report),
-        "## Import",
-        markdown_table(
-            ["documents", "import docs/s", "raw COPY rows/s", "ratio"],
-            [
-                [
-                    f"{report['import']['documents']:,}",
-                    f"{report['import']['import_docs_per_s']:,}",
-                    f"{report['import']['raw_copy_rows_per_s']:,}",
-                    f"{report['import']['ratio']:.2f}",
-                ]
-            ],
-        ),  # fmt: skip
-        "## Export (`--format spans --all`)",
-        markdown_table(
-            [
-                "documents",
-                "spans",
-                "export spans/s",
-                "COPY spans/s",
-                "ratio",
-                "peak RSS",
-            ],
-            [
-                [
-                    f"{size['documents']:,}",
-                    f"{size['spans']:,}",
-                    f"{size['export_spans_per_s']:,}",
-                    f"{size['copy_spans_per_s']:,}",
-                    f"{size['ratio']:.2f}",
-                    f"{size['peak_rss_mb']:.0f} MB",
-                ]
-                for size in report["export"]
-            ],
-        ),  # fmt: skip
-        "## Server time per view (in-process test client, no network)",
-        markdown_table(*view_rows(report["views"])),
-        "## Load test",
-        "```\n" + report["load"].get("table", json_block(report["load"])) + "\n```",
     ]
+    if "import" in report:
+        parts += [
+            "## Import",
+            markdown_table(
+                ["documents", "import docs/s", "raw COPY rows/s", "ratio"],
+                [
+                    [
+                        f"{report['import']['documents']:,}",
+                        f"{report['import']['import_docs_per_s']:,}",
+                        f"{report['import']['raw_copy_rows_per_s']:,}",
+                        f"{report['import']['ratio']:.2f}",
+                    ]
+                ],
+            ),  # fmt: skip
+        ]
+    if "export" in report:
+        parts += [
+            "## Export (`--format spans --all`)",
+            markdown_table(
+                [
+                    "documents",
+                    "spans",
+                    "export spans/s",
+                    "COPY spans/s",
+                    "ratio",
+                    "peak RSS",
+                ],
+                [
+                    [
+                        f"{size['documents']:,}",
+                        f"{size['spans']:,}",
+                        f"{size['export_spans_per_s']:,}",
+                        f"{size['copy_spans_per_s']:,}",
+                        f"{size['ratio']:.2f}",
+                        f"{size['peak_rss_mb']:.0f} MB",
+                    ]
+                    for size in report["export"]
+                ],
+            ),  # fmt: skip
+        ]
+    if "views" in report:
+        parts += [
+            "## Server time per view (in-process test client, no network)",
+            markdown_table(*view_rows(report["views"])),
+        ]
+    if "load" in report:
+        parts += [
+            "## Load test",
+            "```\n" + report["load"].get("table", json_block(report["load"])) + "\n```",
+        ]
     if "api" in report:
         parts += [
             "## REST API (beside the commands, in the same run)",
