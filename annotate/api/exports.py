@@ -4,7 +4,9 @@ and the record of every import."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
+from itertools import islice
 
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -81,12 +83,32 @@ def stream_export(request: HttpRequest, slug: str, query: Query[StreamQuery]):
         access.project, documents=parts[""], selection=report.selection, report=report
     )
     response = StreamingHttpResponse(
-        _encoded(lines, run, report), content_type="application/jsonl"
+        _buffered(_encoded(lines, run, report)), content_type="application/jsonl"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}-{options.format}.jsonl"'
     )
     return response
+
+
+def _buffered(chunks: Iterator[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """The first line at once, then the lines in pieces of about `size` bytes: the
+    server writes each piece to the socket on its own, and a write per line of a
+    million-line export cost a fifth of its time."""
+    chunks = iter(chunks)
+    try:
+        yield from islice(chunks, 1)
+        piece, length = [], 0
+        for chunk in chunks:
+            piece.append(chunk)
+            length += len(chunk)
+            if length >= size:
+                yield b"".join(piece)
+                piece, length = [], 0
+        if piece:
+            yield b"".join(piece)
+    finally:  # a client gone: the export run still records how far it got
+        getattr(chunks, "close", lambda: None)()
 
 
 def run_out(run: ExportRun, slug: str) -> dict:
