@@ -141,9 +141,9 @@ def test_it_streams_any_shape_of_the_export(project, reviewer, gold):
     )
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "application/jsonl"
-    lines = [
-        json.loads(line) for line in b"".join(response.streaming_content).splitlines()
-    ]
+    chunks = list(response.streaming_content)
+    assert chunks[0].count(b"\n") == 1  # the first line leaves on its own, at once
+    lines = [json.loads(line) for line in b"".join(chunks).splitlines()]
     assert lines[0]["spans"] == [
         {
             "start": 0,
