@@ -4,8 +4,9 @@ Layers, lowest first; a module imports only from its own layer or those below it
 (tests/test_layers.py walks the imports and fails on a cycle or an upward import):
 
 0. ``models``: the domain model, with its querysets.
-1. ``fullformat``, ``access`` and ``ingest.records`` / ``ingest.readers`` /
-   ``ingest.pagedump`` (readers never touch the database).
+1. ``fullformat``, ``access``, ``webhooks`` (any layer may call ``webhooks.notify``)
+   and ``ingest.records`` / ``ingest.readers`` / ``ingest.pagedump`` (readers never
+   touch the database).
 2. ``ingest``: the one loader of documents and their imported annotations;
    ``projects``: setting a project up from the web (templates and copies, the label
    editor, members, invitations, a manager's direct assignment).
@@ -14,6 +15,6 @@ Layers, lowest first; a module imports only from its own layer or those below it
 5. ``quality``: agreement, statistics, charts.
 6. ``sources``: the source registry and reference ratings.
 7. ``exports``: one writer per JSONL shape, splits, stories.
-8. ``views``, ``admin``, ``management``, ``templatetags``: the doors (HTTP, the back
-   office, the command line). Nothing below them imports them.
+8. ``views``, ``api``, ``admin``, ``management``, ``templatetags``: the doors (HTTP, the
+   REST API, the back office, the command line). Nothing below them imports them.
 """

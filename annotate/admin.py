@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from annotate.models import (
+    ApiToken,
     Assignment,
+    Delivery,
     Document,
     Entity,
     ExportRun,
@@ -27,6 +29,7 @@ from annotate.models import (
     Span,
     Stance,
     StanceTarget,
+    Webhook,
 )
 from annotate.review.decisions import review_assignments, reviewable_projects
 
@@ -581,3 +584,64 @@ class ExportRunAdmin(admin.ModelAdmin):
     list_display = ["pk", "project", "user", "format", "status", "lines", "started_at"]
     list_filter = ["project", "status", "format"]
     readonly_fields = [field.name for field in ExportRun._meta.fields]
+
+
+# The API: tokens (never shown, only revoked), webhooks and their delivery log.
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "shown", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username"]
+    readonly_fields = ["user", "shown", "created_at", "last_used_at"]
+    fields = ["user", "name", "shown", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by their users (or create_api_token), shown once
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = [
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "project", "active", "created_at"]
+    list_filter = ["active", "project"]
+    search_fields = ["url"]
+    exclude = ["secret"]
+    inlines = [DeliveryInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+    ]
+    list_filter = ["status", "event"]
+    search_fields = ["webhook__url", "last_error"]
+    readonly_fields = [
+        "webhook", "event", "payload", "status", "attempts", "response_status",
+        "last_error", "next_attempt_at", "created_at", "delivered_at",
+    ]  # fmt: skip

@@ -18,6 +18,7 @@ from annotate.views import (
     review,
     sources,
     statistics,
+    tokens,
 )
 
 app_name = "annotate"
@@ -130,6 +131,7 @@ urlpatterns = [
         name="review-agreed",
     ),
     path("p/<slug:slug>/review/<int:pk>/decide/", review.decide, name="review-decide"),
+    path("account/tokens/", tokens.api_tokens, name="api-tokens"),
     path("sources/", sources.source_list, name="source-list"),
     path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
     path("sources/<int:pk>/merge/", sources.source_merge, name="source-merge"),

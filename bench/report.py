@@ -73,7 +73,96 @@ def targets(report: dict) -> list[dict]:
         found += view_targets(report["views"])
     if "load" in report:
         found += load_targets(report["load"])
+    if "api" in report:
+        found += api_targets(report["api"])
     return found
+
+
+API_RATIO = 0.8
+API_GET_P95_MS = 30
+
+
+def api_targets(api: dict) -> list[dict]:
+    """The API issue's targets: bulk create and the streamed export at least 0.8x the
+    commands, flat memory, one document with its annotations fast at any size."""
+    bulk = api["bulk"]
+    small, big = api["export"][0], api["export"][-1]
+    growth = big["worker_peak_rss_mb"] / small["worker_peak_rss_mb"]
+    first, last = api["get"][0], api["get"][-1]
+    slowest = max(last["document"]["p95_ms"], last["annotations"]["p95_ms"])
+    grown = [
+        f"{name} ({first[name]['queries']} → {last[name]['queries']})"
+        for name in ("document", "annotations")
+        if first[name]["queries"] != last[name]["queries"]
+    ]
+    return [
+        target(
+            f"API bulk create / import_documents, {bulk['documents']:,} documents",
+            f"≥ {API_RATIO}",
+            f"{bulk['api_docs_per_s']:,} / {bulk['command_docs_per_s']:,} docs/s = {bulk['ratio']:.2f}",
+            bulk["ratio"] >= API_RATIO,
+        ),
+        target(
+            f"API streamed export / export_annotations at {big['spans']:,} spans",
+            f"≥ {API_RATIO}",
+            f"{big['api_spans_per_s']:,} / {big['command_spans_per_s']:,} spans/s = {big['ratio']:.2f}",
+            big["ratio"] >= API_RATIO,
+        ),
+        target(
+            f"API export worker peak memory, {small['spans']:,} → {big['spans']:,} spans",
+            f"≤ {MEMORY_GROWTH}×",
+            f"{small['worker_peak_rss_mb']:.0f} → {big['worker_peak_rss_mb']:.0f} MB ({growth:.2f}×)",
+            growth <= MEMORY_GROWTH,
+        ),
+        target(
+            f"API GET document and its annotations p95 at {last['documents']:,} documents",
+            f"≤ {API_GET_P95_MS} ms",
+            f"{last['document']['p95_ms']:.0f} and {last['annotations']['p95_ms']:.0f} ms",
+            slowest <= API_GET_P95_MS,
+        ),
+        target(
+            f"API GET query counts, {first['documents']:,} → {last['documents']:,} documents",
+            "unchanged",
+            ", ".join(grown) or "unchanged",
+            not grown,
+        ),
+    ]
+
+
+def api_section(api: dict) -> str:
+    bulk = api["bulk"]
+    rows = [
+        [
+            f"bulk create, {bulk['documents']:,} docs ({bulk['file_mb']} MB NDJSON)",
+            f"{bulk['command_docs_per_s']:,} docs/s",
+            f"{bulk['api_docs_per_s']:,} docs/s",
+            f"{bulk['ratio']:.2f}",
+            "",
+        ]
+    ]
+    rows += [
+        [
+            f"streamed spans export, {size['spans']:,} spans",
+            f"{size['command_spans_per_s']:,} spans/s ({size['command_peak_rss_mb']:.0f} MB)",
+            f"{size['api_spans_per_s']:,} spans/s ({size['worker_peak_rss_mb']:.0f} MB)",
+            f"{size['ratio']:.2f}",
+            f"first line {size['first_line_ms']:.0f} ms",
+        ]
+        for size in api["export"]
+    ]
+    gets = [
+        [
+            f"GET {name}, {size['documents']:,} docs",
+            "",
+            f"p50 {size[name]['p50_ms']:.0f} / p95 {size[name]['p95_ms']:.0f} ms",
+            "",
+            f"{size[name]['queries']} queries",
+        ]
+        for size in api["get"]
+        for name in ("document", "annotations")
+    ]
+    header = ["", "command", "API (gunicorn worker's peak RSS)", "ratio", ""]
+    return markdown_table(header, rows + gets)
 
 
 def export_targets(sizes: list[dict]) -> list[dict]:
@@ -213,45 +302,62 @@ def markdown(report: dict) -> str:
         "## Targets",
         markdown_table(*target_rows(report)),
         missed_notes(report),
-        "## Import",
-        markdown_table(
-            ["documents", "import docs/s", "raw COPY rows/s", "ratio"],
-            [
-                [
-                    f"{report['import']['documents']:,}",
-                    f"{report['import']['import_docs_per_s']:,}",
-                    f"{report['import']['raw_copy_rows_per_s']:,}",
-                    f"{report['import']['ratio']:.2f}",
-                ]
-            ],
-        ),  # fmt: skip
-        "## Export (`--format spans --all`)",
-        markdown_table(
-            [
-                "documents",
-                "spans",
-                "export spans/s",
-                "COPY spans/s",
-                "ratio",
-                "peak RSS",
-            ],
-            [
-                [
-                    f"{size['documents']:,}",
-                    f"{size['spans']:,}",
-                    f"{size['export_spans_per_s']:,}",
-                    f"{size['copy_spans_per_s']:,}",
-                    f"{size['ratio']:.2f}",
-                    f"{size['peak_rss_mb']:.0f} MB",
-                ]
-                for size in report["export"]
-            ],
-        ),  # fmt: skip
-        "## Server time per view (in-process test client, no network)",
-        markdown_table(*view_rows(report["views"])),
-        "## Load test",
-        "```\n" + report["load"].get("table", json_block(report["load"])) + "\n```",
     ]
+    if "import" in report:
+        parts += [
+            "## Import",
+            markdown_table(
+                ["documents", "import docs/s", "raw COPY rows/s", "ratio"],
+                [
+                    [
+                        f"{report['import']['documents']:,}",
+                        f"{report['import']['import_docs_per_s']:,}",
+                        f"{report['import']['raw_copy_rows_per_s']:,}",
+                        f"{report['import']['ratio']:.2f}",
+                    ]
+                ],
+            ),  # fmt: skip
+        ]
+    if "export" in report:
+        parts += [
+            "## Export (`--format spans --all`)",
+            markdown_table(
+                [
+                    "documents",
+                    "spans",
+                    "export spans/s",
+                    "COPY spans/s",
+                    "ratio",
+                    "peak RSS",
+                ],
+                [
+                    [
+                        f"{size['documents']:,}",
+                        f"{size['spans']:,}",
+                        f"{size['export_spans_per_s']:,}",
+                        f"{size['copy_spans_per_s']:,}",
+                        f"{size['ratio']:.2f}",
+                        f"{size['peak_rss_mb']:.0f} MB",
+                    ]
+                    for size in report["export"]
+                ],
+            ),  # fmt: skip
+        ]
+    if "views" in report:
+        parts += [
+            "## Server time per view (in-process test client, no network)",
+            markdown_table(*view_rows(report["views"])),
+        ]
+    if "load" in report:
+        parts += [
+            "## Load test",
+            "```\n" + report["load"].get("table", json_block(report["load"])) + "\n```",
+        ]
+    if "api" in report:
+        parts += [
+            "## REST API (beside the commands, in the same run)",
+            api_section(report["api"]),
+        ]
     return "\n\n".join(parts) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""The benchmark suite: import, export, per-view server time and the load test, each
+"""The benchmark suite: import, export, per-view server time, the load test and the
+REST API beside the commands it stands for (bench/api_speed.py), each
 beside the baseline it is measured against in the same run (the machines are shared
 and absolute times drift), with the targets of the scale issue checked.
 
@@ -33,12 +34,14 @@ FULL = {
     "export": ["bench/export_speed.py"],
     "views": ["bench/views.py", "--documents", "1000", "100000", "--runs", "20"],
     "load": ["bench/load.py", "--annotators", "50", "--seconds", "60"],
+    "api": ["bench/api_speed.py"],
 }
 QUICK = {
     "import": ["bench/import_speed.py", "-n", "2000"],
     "export": ["bench/export_speed.py", "--quick"],
     "views": ["bench/views.py", "--documents", "1000", "10000", "--runs", "5"],
     "load": ["bench/load.py", "--quick"],
+    "api": ["bench/api_speed.py", "--quick"],
 }
 
 

@@ -51,6 +51,19 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     return number
 
 
+def env_float(name: str, default: float, minimum: float | None = None) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if number != number or (minimum is not None and number < minimum):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env_str(name, default).upper()
     if value not in choices:
@@ -148,6 +161,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
+    # django-ninja: the API's Swagger UI files (static/ninja/), served by us, no CDN.
+    "ninja",
     "annotate",
 ]
 
@@ -326,3 +341,21 @@ SILENCED_SYSTEM_CHECKS = (
 )
 # How long an invitation link works, in days.
 INVITATION_DAYS = env_int("NEWSAPP_INVITATION_DAYS", 7, minimum=1)
+
+# The REST API (annotate/api) and its webhooks.
+# A request body past this many bytes is refused (413) before any of it is read; bulk
+# document bodies are streamed, never held whole.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 200 * 1024 * 1024, minimum=1)
+# Writes per token (or per session user) in each window of API_WRITE_WINDOW seconds,
+# counted in PostgreSQL like failed logins; past it, 429 with Retry-After.
+API_WRITES_PER_WINDOW = env_int("API_WRITES_PER_WINDOW", 3000, minimum=1)
+API_WRITE_WINDOW = env_int("API_WRITE_WINDOW", 60, minimum=1)
+# Webhook deliveries: seconds before giving up on a receiver, attempts in all, the
+# first retry's delay (each next one doubles it), and how old a signed timestamp a
+# receiver should accept (docs/api.md).
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 5.0, minimum=0.1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_RETRY_SECONDS = env_float("WEBHOOK_RETRY_SECONDS", 30.0, minimum=0)
+WEBHOOK_MAX_AGE = env_int("WEBHOOK_MAX_AGE", 300, minimum=1)
+# Receivers on loopback or private networks are refused unless this is set.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)

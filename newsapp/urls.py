@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotate.api.urls import urls as api_urls
 from newsapp.health import health
 from newsapp.throttle import ThrottledLoginView
 
@@ -34,5 +35,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls),
     path("", include("annotate.urls")),
 ]

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("import", "export", "views", "load")
+PARTS = ("import", "export", "views", "load", "api")
 
 
 @pytest.fixture
@@ -68,6 +68,9 @@ def test_bench_quick_produces_a_well_formed_report(bench_database, tmp_path):
             assert figures["p50_ms"] <= figures["p95_ms"], name
             assert figures["queries"] > 0, name
     assert report["load"]["acknowledged_writes"] > 0
+    api = report["api"]
+    assert api["bulk"]["ratio"] > 0 and api["export"][-1]["same_bytes_as_command"]
+    assert all(size["document"]["queries"] > 0 for size in api["get"])
     assert {item["target"] for item in report["targets"]} and all(
         isinstance(item["met"], bool) for item in report["targets"]
     )

@@ -18,6 +18,7 @@ import orjson
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from annotate import webhooks
 from annotate.exports.documents import document_lines
 from annotate.exports.full import full_lines
 from annotate.exports.judgements import reliability_lines, stance_lines
@@ -320,3 +321,6 @@ def finish_run(
     }
     run.warnings = report.warnings
     run.save()
+    webhooks.notify(
+        run.project_id, "export.finished", {"run": run.pk, "status": status}
+    )

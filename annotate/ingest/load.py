@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from annotate import webhooks
 from annotate.ingest.names import BadSetup, Names
 from annotate.ingest.readers import read_paths
 from annotate.ingest.records import DocumentRecord, ProjectSetup, ReadItem, Rejection
@@ -156,6 +157,9 @@ def _finish(
     run.error = error
     run.finished_at = timezone.now()
     run.save()
+    webhooks.notify(
+        run.project_id, "import.finished", {"run": run.pk, "status": status}
+    )
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

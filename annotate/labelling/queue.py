@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from annotate import webhooks
 from annotate.models import Assignment, Document, Project
 
 Status, ReviewState = Assignment.Status, Assignment.ReviewState
@@ -154,6 +155,15 @@ def release(assignment: Assignment) -> None:
     """Give a skipped document's slot back, so someone else can label it (the
     status change's trigger frees the slot)."""
     assignment.skip()
+
+
+def submit(assignment: Assignment) -> None:
+    """Submit (again, after a rejection) and tell the project's webhooks."""
+    with transaction.atomic():
+        assignment.submit()
+        payload = {"version": assignment.pk, "document": assignment.document_id}
+        payload["annotator"] = assignment.annotator.username
+        webhooks.notify(assignment.document.project_id, "document.submitted", payload)
 
 
 def progress(*, project: Project, user) -> dict[str, int]:

@@ -10,6 +10,7 @@ from annotate.models.annotations import (
     Span,
     Stance,
 )
+from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.people import Invitation
@@ -31,10 +32,13 @@ from annotate.models.snapshots import StatisticsSnapshot
 
 __all__ = [
     "DEFAULT_LABELS",
+    "ApiToken",
+    "ApiWriteCount",
     "LABEL_PALETTE",
     "SCREEN_KEYS",
     "Assignment",
     "AssignmentChange",
+    "Delivery",
     "DismissedSuggestion",
     "Document",
     "Entity",
@@ -54,6 +58,7 @@ __all__ = [
     "Stance",
     "StanceTarget",
     "StatisticsSnapshot",
+    "Webhook",
     "add_default_labels",
     "key_problem",
     "next_colour",

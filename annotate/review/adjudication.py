@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 
+from annotate import webhooks
 from annotate.labelling.rendering import (
     MAX_DEPTH,
     ROW_CONTEXT_CHARS,
@@ -240,6 +241,12 @@ def _locked_gold(document: Document, reviewer) -> Assignment:
     return gold
 
 
+def _gold_changed(document: Document, gold: Assignment) -> None:
+    gold.touch()
+    payload = {"document": document.pk, "version": gold.pk}
+    webhooks.notify(document.project_id, "gold.changed", payload)
+
+
 def _evidence(item: Stance | Rating) -> dict:
     return {
         "evidence_start": item.evidence_start,
@@ -295,7 +302,7 @@ def take(
         else:
             changed = _set_choice(gold, item, _choice_of(item)[2], seen_label)
         if changed:
-            gold.touch()
+            _gold_changed(document, gold)
     return changed
 
 
@@ -305,7 +312,7 @@ def remove(document: Document, *, reviewer, item: Span | Stance | Rating) -> boo
         gold = _locked_gold(document, reviewer)
         deleted, _ = type(item).objects.filter(pk=item.pk, assignment=gold).delete()
         if deleted:
-            gold.touch()
+            _gold_changed(document, gold)
     return bool(deleted)
 
 
@@ -320,7 +327,7 @@ def relabel(
         if not isinstance(item, Span):
             values = {**_choice_of(item)[2], "label_id": label.pk}
             if _set_choice(gold, item, values, seen_label):
-                gold.touch()
+                _gold_changed(document, gold)
             return
         current = Span.objects.filter(pk=item.pk, assignment=gold).first()
         if current is None:
@@ -339,7 +346,7 @@ def relabel(
             current.delete()
         else:
             Span.objects.filter(pk=current.pk).update(label=label)
-        gold.touch()
+        _gold_changed(document, gold)
 
 
 @dataclass(frozen=True)
@@ -370,7 +377,7 @@ def take_agreed(document: Document, *, reviewer, k: int) -> AgreedOutcome:
                 added += _set_choice(gold, item, _choice_of(item)[2], None)
         Span.objects.bulk_create(new_spans, ignore_conflicts=True)
         if new_spans or added:
-            gold.touch()
+            _gold_changed(document, gold)
     return AgreedOutcome(added=added + len(new_spans), kept=kept)
 
 

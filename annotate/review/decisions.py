@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from annotate import webhooks
 from annotate.models import Assignment, Membership, Project, ReviewEvent
 
 Action = ReviewEvent.Action
@@ -109,6 +110,29 @@ def _record(targets: list[tuple], *, action: Action, actor, comment: str, via: s
         )
         for pk, status, review_state, *_ in targets
     )
+    _notify(targets, action=action, actor=actor, comment=comment)
+
+
+EVENTS = {Action.ACCEPT: "version.accepted", Action.REJECT: "version.rejected"}
+
+
+def _notify(targets: list[tuple], *, action: Action, actor, comment: str) -> None:
+    """Tell each project's webhooks of the accepted or rejected versions."""
+    if action not in EVENTS:
+        return
+    documents = dict(
+        Assignment.objects.filter(pk__in=[row[0] for row in targets]).values_list(
+            "pk", "document_id"
+        )
+    )
+    by_project: dict[int, list[dict]] = {}
+    for pk, *_, project in targets:
+        by_project.setdefault(project, []).append(
+            {"version": pk, "document": documents.get(pk), "reviewer": actor.username,
+             "comment": comment}
+        )  # fmt: skip
+    for project, payloads in by_project.items():
+        webhooks.notify_many(project, EVENTS[action], payloads)
 
 
 def _review_one(

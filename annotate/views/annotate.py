@@ -112,7 +112,7 @@ def submit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Submit (or submit again after a correction) and go to the next document."""
     _, assignment = _own_assignment(request, slug, pk)
     if assignment.is_open_to_changes:  # a rejected version comes back for review
-        assignment.submit()
+        queue.submit(assignment)
     return go(request, reverse("annotate:next", args=[slug]))
 
 

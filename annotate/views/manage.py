@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotate.access import ProjectAccess, Role, project_access
-from annotate.models import SCREEN_KEYS, Label, next_colour
+from annotate.models import SCREEN_KEYS, Label, Webhook, next_colour
 from annotate.projects.labels import key_warnings
 from annotate.views.forms import (
     InviteForm,
@@ -166,7 +166,19 @@ def _context(
         "roles": Role.choices,
         "invitations": project.invitations.pending().select_related("invited_by"),
         "invite": row("invite", None, InviteForm),
+        "webhooks": webhooks_with_deliveries(project),
     }
+
+
+RECENT_DELIVERIES = 10
+
+
+def webhooks_with_deliveries(project) -> list[Webhook]:
+    """The project's webhooks, each with its latest deliveries (`recent`): their log."""
+    hooks = list(project.webhooks.all())
+    for hook in hooks:
+        hook.recent = list(hook.deliveries.all()[:RECENT_DELIVERIES])
+    return hooks
 
 
 def _label_initial(label: Label) -> dict:
