@@ -340,7 +340,11 @@ def undo(request: HttpRequest, slug: str, pk: int, version_id: int, payload: See
     undone = _apply(labelling.undo_last_change, assignment=assignment,
         seen_version=form.shown_version,
     )  # fmt: skip
-    return {"undone": undone, "version": fresh(assignment)}
+    return {
+        "undone": undone.action if undone else None,
+        "description": undone.description if undone else None,
+        "version": fresh(assignment),
+    }
 
 
 @router.post(

@@ -23,11 +23,11 @@ from annotate.api.schemas import (
     ImportRunOut,
     Selection,
 )
-from annotate.exports import EXPORTERS, ExportError, planned_parts
+from annotate.exports import EXPORTERS, ExportError, planned_parts, recorded_lines
 from annotate.exports.selection import ExportReport
 from annotate.exports.stored import part_file, start_export
 from annotate.models import ExportRun, ImportRun
-from annotate.views.exports import ExportForm, _encoded, _unsplit
+from annotate.views.exports import ExportForm
 
 router = Router(tags=["exports"])
 RECENT_RUNS = 50
@@ -67,8 +67,10 @@ def stream_export(request: HttpRequest, slug: str, query: Query[StreamQuery]):
     server holds one chunk of documents at a time. Recorded as an export run.
     Needs the reviewer role."""
     access = access_to(request, slug, Role.REVIEWER)
-    options = _unsplit(
-        _form(ExportIn(format=query.format, selection=query.selection)).options()
+    options = (
+        _form(ExportIn(format=query.format, selection=query.selection))
+        .options()
+        .unsplit()
     )
     report = ExportReport()
     try:
@@ -83,7 +85,7 @@ def stream_export(request: HttpRequest, slug: str, query: Query[StreamQuery]):
         access.project, documents=parts[""], selection=report.selection, report=report
     )
     response = StreamingHttpResponse(
-        _buffered(_encoded(lines, run, report)), content_type="application/jsonl"
+        _buffered(recorded_lines(lines, run, report)), content_type="application/jsonl"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}-{options.format}.jsonl"'
@@ -137,7 +139,7 @@ def start_export_run(request: HttpRequest, slug: str, payload: ExportIn):
     access = access_to(request, slug, Role.REVIEWER)
     options = _form(payload).options()
     try:
-        planned_parts(access.project, _unsplit(options), ExportReport())
+        planned_parts(access.project, options.unsplit(), ExportReport())
     except ExportError as error:
         raise ApiError(409, str(error)) from None
     run = start_export(project=access.project, options=options, user=request.user)

@@ -3,39 +3,18 @@ for users allowed to create projects."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
-from django.utils.text import slugify
 from ninja import Router, Status
 
 from annotate.access import RANK, Role
 from annotate.api.core import ApiError, access_to, responses
 from annotate.api.schemas import ProjectIn, ProjectOut, ProjectSummary
-from annotate.models import (
-    DEFAULT_LABELS,
-    Assignment,
-    Label,
-    Membership,
-    Project,
-    StanceTarget,
-)
+from annotate.models import Assignment, Label, Project
+from annotate.projects import templates
+from annotate.projects.people import PROJECT_CREATORS, can_create_projects
 
 router = Router(tags=["projects"])
-
-# The group whose members may create projects (superusers always may); managed in
-# the admin.
-CREATORS_GROUP = "project creators"
-TEMPLATE_KINDS = {
-    "news": (Label.Kind.ENTITY, Label.Kind.STANCE, Label.Kind.RELIABILITY),
-    "entities": (Label.Kind.ENTITY,),
-    "stance": (Label.Kind.STANCE,),
-    "blank": (),
-}
-
-
-def may_create_projects(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=CREATORS_GROUP).exists()
 
 
 def summary(project: Project, role: str) -> dict:
@@ -97,12 +76,14 @@ def project_detail(project: Project, role: str, user, access=None) -> dict:
 
 @router.post("/", response=responses({201: ProjectOut}))
 def create_project(request: HttpRequest, payload: ProjectIn):
-    """A new project with the labels of a template (or of a project of yours), you
-    its manager. For superusers and members of the "project creators" group."""
+    """A new project with the labels of a template (or the set-up of a project you
+    manage), you its manager: the web's "New project". For superusers and members of
+    the "project creators" group. The slug is made from the name."""
     user = request.user
-    if not may_create_projects(user):
+    if not can_create_projects(user):
         raise ApiError(
-            403, f"Creating projects needs a superuser or the {CREATORS_GROUP!r} group."
+            403,
+            f"Creating projects needs a superuser or the {PROJECT_CREATORS!r} group.",
         )
     source = None
     if payload.copy_from:
@@ -112,62 +93,14 @@ def create_project(request: HttpRequest, payload: ProjectIn):
             or RANK[source.role_of(user) or Role.ANNOTATOR] < RANK[Role.MANAGER]
         ):
             raise ApiError(404, f"You manage no project {payload.copy_from!r} to copy.")
-    slug = payload.slug or slugify(payload.name)[:100]
-    if not slug:
-        raise ApiError(422, "Give the project a slug: its name makes none.")
-    try:
-        with transaction.atomic():
-            project = Project.objects.create(
-                name=payload.name.strip(),
-                slug=slug,
-                guidelines=payload.guidelines,
-                overlap=payload.overlap,
-                blind=payload.blind,
-            )
-            _set_up_labels(project, payload.template, source)
-            Membership.objects.create(user=user, project=project, role=Role.MANAGER)
-    except IntegrityError:
-        raise ApiError(
-            409, f"A project with the slug {slug!r} exists already."
-        ) from None
-    return Status(201, project_detail(project, Role.MANAGER, user))
-
-
-def _set_up_labels(project: Project, template: str, source: Project | None) -> None:
-    if source is not None:
-        fields = (
-            "kind",
-            "name",
-            "colour",
-            "shortcut",
-            "value",
-            "description",
-            "position",
-        )
-        Label.objects.bulk_create(
-            Label(project=project, **{f: getattr(label, f) for f in fields})
-            for label in source.labels.all()
-        )
-        StanceTarget.objects.bulk_create(
-            StanceTarget(
-                project=project, name=target.name, description=target.description
-            )
-            for target in source.stance_targets.all()
-        )
-        return
-    Label.objects.bulk_create(
-        Label(
-            project=project,
-            kind=kind,
-            name=name,
-            colour=colour,
-            shortcut=shortcut,
-            value=value,
-            description=description,
-            position=position,
-        )
-        for kind in TEMPLATE_KINDS[template]
-        for position, (name, colour, shortcut, value, description) in enumerate(
-            DEFAULT_LABELS[kind]
-        )
+    project = templates.create_project(
+        name=payload.name.strip(),
+        creator=user,
+        template=payload.template,
+        copy_from=source,
+        description=payload.description,
+        guidelines=payload.guidelines,
+        overlap=payload.overlap,
+        blind=payload.blind,
     )
+    return Status(201, project_detail(project, Role.MANAGER, user))

@@ -83,10 +83,17 @@ class ProjectOut(ProjectSummary):
 
 class ProjectIn(Schema):
     name: str = Field(min_length=1, max_length=200)
-    slug: str | None = Field(default=None, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")
+    description: str = Field(default="", max_length=10_000)
     guidelines: str = Field(default="", max_length=100_000)
-    overlap: int = Field(default=2, ge=1, le=100)
-    blind: bool = True
+    overlap: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Default: the template's, or the copy's.",
+    )
+    blind: bool | None = Field(
+        default=None, description="Default: the template's, or the copy's."
+    )
     template: Literal["news", "entities", "stance", "blank"] = "news"
     copy_from: str | None = Field(
         default=None,
@@ -325,6 +332,9 @@ class ReviewIn(Schema):
 
 class UndoOut(Schema):
     undone: str | None = Field(description="The action undone; null: nothing to undo.")
+    description: str | None = Field(
+        description='What was undone, in words ("span “Bamako” GPE").'
+    )
     version: VersionOut
 
 

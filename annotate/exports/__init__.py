@@ -61,6 +61,11 @@ class ExportOptions:
     split_by: str = "story"
     seed: int = 0
 
+    def unsplit(self) -> ExportOptions:
+        """The shape and selection alone: what a streamed download writes (a split's
+        story keys are computed by the task, never in a request)."""
+        return ExportOptions(self.format, self.selection)
+
 
 def planned_parts(
     project: Project, options: ExportOptions, report: ExportReport
@@ -307,6 +312,22 @@ def run_export(
     run.options = {**run.options, "parts": list(counts.items())}
     finish_run(run, report, status=ExportRun.Status.DONE)
     return run
+
+
+def recorded_lines(
+    lines: Iterator[dict[str, Any]], run: ExportRun, report: ExportReport
+) -> Iterator[bytes]:
+    """The lines encoded for a streamed download, the run finished with their count
+    when they end, also when the client goes away: the run says how far it got."""
+    count, status = 0, ExportRun.Status.FAILED
+    try:
+        for line in lines:
+            yield json_line(line)
+            count += 1
+        status = ExportRun.Status.DONE
+    finally:
+        run.lines = count
+        finish_run(run, report, status=status)
 
 
 def finish_run(

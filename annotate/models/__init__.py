@@ -12,8 +12,8 @@ from annotate.models.annotations import (
 )
 from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.documents import Document, Entity, Source
-from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.people import Invitation
+from annotate.models.predictions import Prediction, PredictionOutcome
 from annotate.models.projects import (
     DEFAULT_LABELS,
     LABEL_PALETTE,

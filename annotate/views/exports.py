@@ -4,9 +4,7 @@ the reviewer role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Any
 
 from django import forms
 from django.http import (
@@ -27,9 +25,8 @@ from annotate.exports import (
     EXPORTERS,
     ExportError,
     ExportOptions,
-    finish_run,
-    json_line,
     planned_parts,
+    recorded_lines,
 )
 from annotate.exports.selection import SELECTIONS, ExportReport
 from annotate.exports.splits import SPLIT_BY, SplitError, parse_split
@@ -84,7 +81,7 @@ def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         options = form.options()
         try:
-            planned_parts(access.project, _unsplit(options), ExportReport())
+            planned_parts(access.project, options.unsplit(), ExportReport())
         except ExportError as error:
             form.add_error(None, str(error))
         else:
@@ -104,11 +101,6 @@ def _export_page(
     ]
     context = {"access": access, "project": access.project, "form": form, "runs": runs}
     return render(request, "annotate/exports.html", context, status=_status(form))
-
-
-def _unsplit(options: ExportOptions) -> ExportOptions:
-    # The quick checks only: story keys are computed by the task, not in the request.
-    return ExportOptions(options.format, options.selection)
 
 
 def _status(form: forms.Form) -> int:
@@ -155,7 +147,7 @@ def export_stream(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
         return _export_page(request, access, form)
-    options = _unsplit(form.options())
+    options = form.options().unsplit()
     report = ExportReport()
     try:
         parts = planned_parts(access.project, options, report)
@@ -173,23 +165,8 @@ def export_stream(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         access.project, documents=parts[""], selection=report.selection, report=report
     )
     response = StreamingHttpResponse(
-        _encoded(lines, run, report), content_type="application/jsonl"
+        recorded_lines(lines, run, report), content_type="application/jsonl"
     )
     filename = f"{access.project.slug}-{options.format}.jsonl"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _encoded(
-    lines: Iterator[dict[str, Any]], run: ExportRun, report: ExportReport
-) -> Iterator[bytes]:
-    count, status = 0, ExportRun.Status.FAILED
-    try:
-        for line in lines:
-            yield json_line(line)
-            count += 1
-        status = ExportRun.Status.DONE
-    finally:
-        # Also when the client goes away: the run says how far it got.
-        run.lines = count
-        finish_run(run, report, status=status)

@@ -72,6 +72,7 @@ def test_an_annotator_labels_with_the_screens_version_numbers(project, annotator
     assert replayed.status_code == 200 and replayed.json()["version"] == 4
     undone = api.post(url(project, mine, "undo/"), {"version": 4})
     assert undone.json()["undone"] == "delete"
+    assert undone.json()["description"] == "deletion of span “Sergey Lavrov” ORG"
     assert undone.json()["version"]["spans"][0]["label_name"] == "ORG"
 
 
