@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make test` runs the tests in one process per core, at most 4 (pytest-xdist: each has a
+# test database and a browser of its own); TEST_WORKERS=0 runs them all in one.
+TEST_WORKERS ?= logical
 
 # The first Python 3.12+ on the PATH (pyenv reads .python-version for `python3`).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout chromium db-stop
+.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout chromium db-stop
 
 install: $(STAMP)
 
@@ -37,12 +40,23 @@ run: install
 	$(PY) manage.py db_worker --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsapp.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
 
-# Stops the embedded PostgreSQL afterwards if this run was the one that started it.
-test: install chromium
-	@state=$$($(PY) -m newsapp.embedded_db status); \
-	NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+# Runs a command with the embedded PostgreSQL up: started first, so parallel test
+# processes find it running, and stopped afterwards if this run was the one that started it.
+with_db = state=$$($(PY) -m newsapp.embedded_db status); \
+	$(PY) -m newsapp.embedded_db start >/dev/null && { $(1); }; rc=$$?; \
 	if [ "$$state" = stopped ]; then $(PY) -m newsapp.embedded_db stop >/dev/null; fi; \
 	exit $$rc
+
+# Work stealing: a process that runs out takes half of what another has still queued.
+test: install chromium
+	@$(call with_db,NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest \
+		-n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS))
+
+# The browser tests that take screenshots, saving them over docs/*.png (the README's
+# pictures); `make test` saves them in a temporary folder and leaves docs/ alone.
+screenshots: install chromium
+	@$(call with_db,NEWSAPP_SCREENSHOTS=docs NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest \
+		-m screenshots $(PYTEST_ARGS))
 
 # Stops the embedded PostgreSQL (it keeps running after make run, for the next command).
 # Prints "not running" when it is stopped, "external" when DATABASE_URL is set.

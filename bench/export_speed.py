@@ -2,7 +2,8 @@
 `COPY (SELECT ...) TO STDOUT` of the same rows, and the export process's peak memory,
 on a project of 10,000 spans and on one of 1,000,000 (100,000 documents).
 
-    python bench/export_speed.py [--quick] [--json FILE]   # --quick: 10k and 100k spans
+    python bench/export_speed.py [--quick] [--documents N N] [--json FILE]
+    # --quick: 10k and 100k spans; --documents: projects of these sizes instead
 
 The projects come from bench/scaled.py (generated in SQL, kept for the next run).
 Results go to var/bench/export.json unless --json says otherwise.
@@ -107,9 +108,12 @@ def measure(documents: int, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k spans")
+    parser.add_argument(
+        "--documents", type=int, nargs="+", help="these sizes instead (10 spans each)"
+    )
     parser.add_argument("--json", type=Path, help="where the figures go")
     args = parser.parse_args()
-    sizes = [1_000, 10_000 if args.quick else 100_000]
+    sizes = args.documents or [1_000, 10_000 if args.quick else 100_000]
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for documents in sizes:

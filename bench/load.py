@@ -2,7 +2,8 @@
 trivial view (GET /health/) under the same number of clients on the same servers.
 
     python bench/load.py [--annotators 50] [--seconds 60] [--servers 1] [--quick]
-                         [--workers N] [--threads N] [--sweep] [--json FILE]
+                         [--workers N] [--threads N] [--documents N] [--sweep]
+                         [--json FILE]
 
 Each annotator loops: GET next (302) -> GET the annotation page -> 5 span POSTs ->
 stance -> rating -> submit (htmx POSTs, as the browser sends them), with no think
@@ -824,6 +825,7 @@ def run_load(
     seed: int = 1,
     ceiling_seconds: float | None = None,
     background: Background | None = None,
+    documents: int = DOCUMENTS,
 ) -> dict:
     """Build the project, start the servers, measure the ceiling (GET /health/) and
     then the annotators on the same servers, and check the writes in the database.
@@ -831,7 +833,7 @@ def run_load(
     config = ServerConfig(workers, threads)
     budget = connection_budget(config, servers, task_workers)
     loadavg = [round(x, 2) for x in os.getloadavg()]
-    fixture = build_fixture(annotators, seed=seed)
+    fixture = build_fixture(annotators, documents, seed=seed)
     ceiling_seconds = ceiling_seconds or min(10.0, max(3.0, seconds / 3))
     try:
         with servers_running(config, servers, task_workers) as running:
@@ -848,7 +850,7 @@ def run_load(
         "workers": workers,
         "threads": threads,
         "task_workers": task_workers,
-        "documents": DOCUMENTS,
+        "documents": documents,
         **load_figures(tally, elapsed, ceiling),
         **check_writes(fixture, tally),
         "cpu": cpu,
@@ -988,6 +990,7 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=1)
     parser.add_argument("--workers", type=int, default=DEFAULT_CONFIG.workers)
     parser.add_argument("--threads", type=int, default=DEFAULT_CONFIG.threads)
+    parser.add_argument("--documents", type=int, default=DOCUMENTS)
     parser.add_argument("--quick", action="store_true", help="10 annotators x 10 s")
     parser.add_argument("--sweep", action="store_true", help="compare worker settings")
     parser.add_argument("--json", type=Path, help="default var/bench/load.json")
@@ -1003,6 +1006,7 @@ def main() -> None:
             servers=args.servers,
             workers=args.workers,
             threads=args.threads,
+            documents=args.documents,
         )
         print(figures["table"])
     out = args.json or Path(settings.VAR_DIR) / "bench" / "load.json"

@@ -3,9 +3,10 @@ REST API beside the commands it stands for (bench/api_speed.py), each
 beside the baseline it is measured against in the same run (the machines are shared
 and absolute times drift), with the targets of the scale issue checked.
 
-    python bench/run.py [--quick] [--report FILE] [--markdown FILE]
+    python bench/run.py [--quick | --smoke] [--report FILE] [--markdown FILE]
 
---quick (`make bench-quick`, under two minutes) runs every part at a small size; the
+--quick (`make bench-quick`, under two minutes) runs every part at a small size, and
+--smoke at the smallest that still fills every figure (the test suite's check); the
 full run (`make bench`) uses 100,000 documents / 1,000,000 spans and 50 annotators for
 60 s. Each part runs in its own process (so the export's peak memory is its own) and
 writes its figures; this script gathers them into var/bench/report.json, prints the
@@ -42,6 +43,22 @@ QUICK = {
     "views": ["bench/views.py", "--documents", "1000", "10000", "--runs", "5"],
     "load": ["bench/load.py", "--quick"],
     "api": ["bench/api_speed.py", "--quick"],
+}
+# The smallest sizes that still give every figure of the report: for the test that the
+# report is whole and well formed (tests/test_bench.py), not for reading.
+SMOKE = {
+    "import": ["bench/import_speed.py", "-n", "200"],
+    "export": ["bench/export_speed.py", "--documents", "20", "200"],
+    "views": ["bench/views.py", "--documents", "20", "200", "--runs", "2"],
+    "load": [
+        "bench/load.py",
+        "--annotators",
+        "2",
+        "--seconds",
+        "2",
+        "--documents",
+        "100",
+    ],
 }
 
 
@@ -100,7 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true")
+    sizes.add_argument("--smoke", action="store_true")
     parser.add_argument("--report", type=Path, help="default var/bench/report.json")
     parser.add_argument("--markdown", type=Path, help="also write the report here")
     parser.add_argument(
@@ -121,12 +140,13 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     prepare_database()
+    run = "smoke" if args.smoke else "quick" if args.quick else "full"
     report = {
-        "run": "quick" if args.quick else "full",
+        "run": run,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }
-    for name, command in (QUICK if args.quick else FULL).items():
+    for name, command in {"smoke": SMOKE, "quick": QUICK, "full": FULL}[run].items():
         if name in args.parts:
             report[name] = run_part(name, command, folder)
     report["seconds"] = round(time.perf_counter() - started)

@@ -26,6 +26,28 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+# What pytest-django reads to tell that a test uses the database (besides its mark).
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def uses_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(item.get_closest_marker("django_db") or DATABASE_FIXTURES & fixtures)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests that leave the test database alone go first. pytest-django runs tests
+    without the database last (after its own order: plain, then transactional); spread
+    over processes (`make test`), a long test started last keeps the run waiting while
+    the other processes have nothing left to do."""
+    items.sort(
+        key=lambda item: (
+            not (item.get_closest_marker("slow") and not uses_database(item))
+        )
+    )
+
+
 def make_user(username: str, **overrides):
     overrides.setdefault("password", "pw-" + username)
     return get_user_model().objects.create_user(username=username, **overrides)

@@ -202,6 +202,7 @@ def test_it_warns_when_the_body_is_a_sliver_of_the_page():
     assert page.warnings
 
 
+@pytest.mark.slow
 def test_it_cleans_a_five_megabyte_dump():
     # Its speed is bench/extract.py's to measure (the "5 MB dump" line).
     paragraphs = [f"{BODY[n % 3]} It is paragraph {n}." for n in range(50_000)]
@@ -211,6 +212,7 @@ def test_it_cleans_a_five_megabyte_dump():
     assert "Contact us" not in page.text
 
 
+@pytest.mark.slow
 def test_it_cleans_a_five_megabyte_paragraph_wrapped_into_lines():
     dump = "\n".join(lynx_wrap(" ".join(BODY * 20_000), width=90))
     page = clean_page_dump(dump[:5_000_000])

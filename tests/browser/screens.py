@@ -4,11 +4,8 @@ share, the pages as (who, path), and the listeners that catch CSP violations."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from django.urls import reverse
 
@@ -219,7 +216,7 @@ def build_world(project: Project) -> World:
 def open_screen(page, live_server, log_in, screen: Screen) -> None:
     """Log in as the screen's user (through the login form) and open it, scripts run."""
     if screen.who:
-        log_in(page, screen.who, f"pw-{screen.who}")
+        log_in(page, screen.who)
     page.goto(live_server.url + screen.path)
     page.wait_for_load_state("networkidle")
 
@@ -243,12 +240,3 @@ def watch_csp(page) -> list[str]:
     )
     page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
     return problems
-
-
-def screenshot_dir() -> Path:
-    """Where screenshots go: the folder NEWSAPP_SCREENSHOTS names (`make screenshots`
-    sets docs/), else a throw-away folder, so a test run leaves the repository alone."""
-    named = os.environ.get("NEWSAPP_SCREENSHOTS")
-    folder = Path(named) if named else Path(tempfile.gettempdir()) / "newsapp-shots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

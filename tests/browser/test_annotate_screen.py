@@ -13,7 +13,6 @@ from tests.conftest import make_document, member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = "🇲🇱 Bamako 𝔸 welcomed Sergey Lavrov, Politico reported. Lavrov met Assimi Goita in Bamako."
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 # An element's text without the label tags drawn in it.
 TEXT_BUT_TAGS = """element => Array.from(element.childNodes)
     .filter(node => !(node.classList && node.classList.contains("tag")))
@@ -26,7 +25,7 @@ def screen(project, live_server, log_in, page):
     StanceTarget.objects.create(project=project, name="Russian influence in Africa")
     make_document(project, text=TEXT, title="Lavrov in Bamako")
     member(project, "ann", "annotator")
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     page.goto(f"{live_server.url}/p/{project.slug}/next/")
     page.wait_for_selector("#doc-text")
     return page
@@ -120,7 +119,7 @@ def test_it_keeps_two_annotators_apart(project, live_server, log_in, browser):
     pages = {}
     for name in ("one", "two"):
         page = browser.new_context().new_page()
-        log_in(page, name, f"pw-{name}")
+        log_in(page, name)
         page.goto(f"{live_server.url}/p/{project.slug}/next/")
         page.wait_for_selector("#doc-text")
         pages[name] = page
@@ -134,8 +133,9 @@ def test_it_keeps_two_annotators_apart(project, live_server, log_in, browser):
     assert Assignment.objects.filter(document__project=project).count() == 2
 
 
+@pytest.mark.screenshots
 def test_it_shows_the_annotation_screen_as_in_the_readme(
-    project, live_server, log_in, page
+    project, live_server, log_in, page, screenshots
 ):
     seed = (
         Path(__file__).resolve().parents[2]
@@ -167,22 +167,25 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
         )
     member(project, "ann", "annotator")
     page.set_viewport_size({"width": 1440, "height": 900})
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     page.goto(f"{live_server.url}/p/{project.slug}/next/")
     page.wait_for_selector("#doc-text")
     text = page.evaluate("document.getElementById('doc-text').textContent")
-    for fragment, key in (
-        ("Russian Foreign Minister Sergey Lavrov", "m"),
-        ("Sergey Lavrov", "p"),
-        ("Politico", "o"),
-        ("Guinea", "c"),
+    for count, (fragment, key) in enumerate(
+        (
+            ("Russian Foreign Minister Sergey Lavrov", "m"),
+            ("Sergey Lavrov", "p"),
+            ("Politico", "o"),
+            ("Guinea", "c"),
+        ),
+        start=1,
     ):
         start = len(text[: text.index(fragment)])
         page.evaluate(
             f"window.newsapp.selectCodePoints({start}, {start + len(fragment)})"
         )
         page.keyboard.press(key)
-        page.wait_for_timeout(300)
+        wait_for_spans(page, count)  # the span list is swapped in: the next may go
     page.click("#stance-panel .choice-row >> nth=0 >> text=against")
     page.wait_for_selector("#stance-panel .chosen")
     page.locator("#source-panel .choice-row", has_text="Politico").focus()
@@ -190,8 +193,7 @@ def test_it_shows_the_annotation_screen_as_in_the_readme(
     page.wait_for_selector("#source-panel .chosen")
     page.evaluate("window.scrollTo(0, 0)")
     page.evaluate("document.querySelector('.panels').scrollTop = 0")
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "annotate.png"))
+    page.screenshot(path=str(screenshots / "annotate.png"))
     assert Label.objects.filter(spans__isnull=False).distinct().count() == 4
     assert page.locator("#doc-text mark.suggestion").count() >= 2
 
@@ -230,7 +232,7 @@ def test_it_accepts_a_suggestion_with_one_key(project, live_server, log_in, page
     mine = Assignment.objects.create(
         document=document, annotator=member(project, "ann", "annotator")
     )
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     page.goto(f"{live_server.url}/p/{project.slug}/a/{mine.pk}/")
     suggestion = page.locator("#doc-text mark.suggestion")
     expect(suggestion.locator(".tag")).to_have_text("PERSON")

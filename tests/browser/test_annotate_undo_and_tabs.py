@@ -37,7 +37,7 @@ def label_text(page, fragment: str, key: str) -> None:
 
 
 def test_it_deletes_a_span_by_key_and_undoes_it(live_server, log_in, page, assignment):
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     open_screen(page, live_server, assignment)
     label_text(page, "Assimi Goita", "p")
     rows = page.locator("#span-list .span-row")
@@ -55,7 +55,7 @@ def test_it_deletes_a_span_by_key_and_undoes_it(live_server, log_in, page, assig
 def test_it_undoes_a_stance_by_key_and_leaves_the_text_alone(
     live_server, log_in, page, assignment
 ):
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     open_screen(page, live_server, assignment)
     label_text(page, "Assimi Goita", "p")
     expect(page.locator("#span-list .span-row")).to_have_count(1)
@@ -72,7 +72,7 @@ def test_it_undoes_a_stance_by_key_and_leaves_the_text_alone(
 
 def test_it_keeps_the_work_of_two_tabs(live_server, log_in, browser, assignment):
     context = browser.new_context()
-    first = log_in(context.new_page(), "ann", "pw-ann")
+    first = log_in(context.new_page(), "ann")
     open_screen(first, live_server, assignment)
     second = open_screen(context.new_page(), live_server, assignment)
     label_text(first, "Sergey Lavrov", "p")

@@ -12,7 +12,9 @@ from tests.conftest import make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_docs_page_runs_under_the_csp_and_tries_requests(page, live_server, log_in):
+def test_the_docs_page_runs_under_the_csp_and_tries_requests(
+    page, live_server, log_in, screenshots
+):
     project, _ = Project.objects.get_or_create_with_labels("mali", name="Mali")
     Membership.objects.create(user=make_user("man"), project=project, role="manager")
     problems = []
@@ -34,7 +36,7 @@ def test_the_docs_page_runs_under_the_csp_and_tries_requests(page, live_server, 
             else None
         ),
     )
-    log_in(page, "man", "pw-man")
+    log_in(page, "man")
     page.goto(f"{live_server.url}/api/v1/docs")
     page.wait_for_selector(".opblock")
     assert page.locator(".opblock").count() > 30
@@ -52,9 +54,9 @@ def test_the_docs_page_runs_under_the_csp_and_tries_requests(page, live_server, 
     assert "201" in page.locator(live).first.inner_text()
     assert project.webhooks.count() == 1
     page.set_viewport_size({"width": 1400, "height": 900})
-    page.screenshot(path="var/api-docs.png", full_page=False)
+    page.screenshot(path=screenshots / "api-docs.png", full_page=False)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path="var/api-docs-390.png")
+    page.screenshot(path=screenshots / "api-docs-390.png")
     assert not [
         p for p in problems if "Content Security Policy" in p or "Refused" in p
     ], problems

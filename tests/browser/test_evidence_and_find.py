@@ -33,7 +33,7 @@ def assignment(project):
 
 @pytest.fixture
 def screen(assignment, live_server, log_in, page):
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     page.goto(
         f"{live_server.url}/p/{assignment.document.project.slug}/a/{assignment.pk}/"
     )
@@ -242,7 +242,7 @@ def long_screen(project, live_server, log_in, page):
         document=document, annotator=member(project, "ann", "annotator")
     )
     page.set_viewport_size({"width": 1400, "height": 700})
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
     page.goto(f"{live_server.url}/p/{project.slug}/a/{mine.pk}/")
     page.wait_for_selector("#doc-text")
     return page

@@ -11,16 +11,15 @@ from tests.conftest import member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-
+@pytest.mark.screenshots
 def test_it_prepares_a_split_export_and_downloads_a_part(
-    annotated, live_server, log_in, page, settings, tmp_path
+    annotated, live_server, log_in, page, settings, tmp_path, screenshots
 ):
     settings.VAR_DIR = tmp_path
     member(annotated, "rev", "reviewer")
     page.set_viewport_size({"width": 1280, "height": 860})
-    log_in(page, "rev", "pw-rev")
+    log_in(page, "rev")
     page.goto(f"{live_server.url}/p/{annotated.slug}/")
     page.click("text=Export")
     page.select_option("#id_format", "bio")
@@ -32,8 +31,7 @@ def test_it_prepares_a_split_export_and_downloads_a_part(
     page.wait_for_selector(".downloads a")
     assert "done" in page.locator("#run-status .status").inner_text()
     assert "Assimi" not in page.content()  # no document text on the run page
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "export.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "export.png"), full_page=True)
     with page.expect_download() as download:
         page.click(".downloads a >> nth=0")
     lines = Path(download.value.path()).read_text().splitlines()

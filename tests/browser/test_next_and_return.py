@@ -3,7 +3,6 @@ reviewer's comment on top, and Shift+N moves on, leaving documents open in My wo
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -34,10 +33,9 @@ def on_screen(page, title: str) -> None:
 
 
 def test_rejected_work_comes_back_and_next_moves_on(
-    project, live_server, log_in, page, tmp_path
+    project, live_server, log_in, page, screenshots
 ):
-    shots = Path(os.environ.get("NEWSAPP_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshots
     for title in TITLES:
         make_document(
             project,
@@ -47,7 +45,7 @@ def test_rejected_work_comes_back_and_next_moves_on(
     member(project, "ann", "annotator")
     reviewer = member(project, "rev", "reviewer")
     page.set_viewport_size({"width": 1400, "height": 900})
-    log_in(page, "ann", "pw-ann")
+    log_in(page, "ann")
 
     # Label the first document and submit it: the next one opens.
     page.goto(f"{live_server.url}/p/{project.slug}/")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,7 +9,6 @@ from annotate.models import Assignment, Document, ReviewEvent, Span
 from tests.annotated_world import annotate_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
@@ -20,7 +17,7 @@ def review_screen(project, reviewer, live_server, log_in, page):
     opens the queue and the first, most disputed document."""
     annotate_project(project)
     page.set_viewport_size({"width": 1400, "height": 1000})
-    log_in(page, "rev", "pw-rev")
+    log_in(page, "rev")
     page.goto(f"{live_server.url}/p/{project.slug}/")
     page.click("nav.actions a:text-is('Review')")
     page.click("#queue-table a:text-is('Lavrov')")
@@ -34,7 +31,8 @@ def gold_spans() -> list[tuple[str, str]]:
     return sorted(gold.values_list("text", "label__name"))
 
 
-def test_it_adjudicates_a_document_by_keyboard(review_screen, project):
+@pytest.mark.screenshots
+def test_it_adjudicates_a_document_by_keyboard(review_screen, project, screenshots):
     page = review_screen
     lavrov = Document.objects.get(title="Lavrov")
     page.keyboard.press("j")  # the first row: Sergey Lavrov, PERSON, all three agree
@@ -76,18 +74,17 @@ def test_it_adjudicates_a_document_by_keyboard(review_screen, project):
     assert states == {"a1": "accepted", "a2": "rejected", "a3": "pending"}
     assert ReviewEvent.objects.get(action="reject").comment == "Bamako is a city: GPE"
     page.locator(".item-row").nth(1).focus()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "review.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "review.png"), full_page=True)
 
     page.keyboard.press("Shift+N")  # the next document in the queue
     page.wait_for_url(f"**/review/{Document.objects.get(title='Protests').pk}/**")
 
 
-def test_it_shows_the_statistics_page(review_screen, project, live_server):
+@pytest.mark.screenshots
+def test_it_shows_the_statistics_page(review_screen, project, live_server, screenshots):
     page = review_screen
     page.keyboard.press("Shift+A")
     expect(page.locator("#flash")).to_contain_text("item(s) taken")
     page.goto(f"{live_server.url}/p/{project.slug}/stats/")
     expect(page.locator("h1")).to_be_visible()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "stats.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "stats.png"), full_page=True)

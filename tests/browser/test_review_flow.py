@@ -20,7 +20,7 @@ def label_seed(browser, live_server, log_in, username, labels) -> None:
     """One annotator's session: next document, label by key, submit."""
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, username, f"pw-{username}")
+    log_in(page, username)
     page.goto(f"{live_server.url}/p/lavrov/next/")
     page.wait_for_selector("#doc-text")
     text = page.evaluate("document.getElementById('doc-text').textContent")
@@ -60,7 +60,7 @@ def test_two_annotators_disagree_a_reviewer_adjudicates_and_gold_is_exported(
         [("Sergey Lavrov", "p"), ("Politico", "m"), ("Guinea", "c")],
     )
 
-    log_in(page, "rev", "pw-rev")
+    log_in(page, "rev")
     page.goto(f"{live_server.url}/p/{project.slug}/review/")
     page.click("#queue-table a")
     page.wait_for_selector("#adjudication")

@@ -5,8 +5,6 @@ new-project and manage pages at 1400 and 390 px go to SETUP_SHOTS (a temp folder
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,28 +14,24 @@ from annotate.models import Label, Membership, Project
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(
-    os.environ.get("SETUP_SHOTS", Path(tempfile.gettempdir()) / "newsapp-setup-shots")
-)
 WIDTHS = (1400, 390)
 
 
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(page, folder: Path, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True)
+        page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_a_superuser_sets_up_a_project_and_an_invited_annotator_joins(
-    live_server, log_in, page, browser
+    live_server, log_in, page, browser, screenshots
 ):
     make_user("chief", password="pw-chief", is_superuser=True, is_staff=True)
-    log_in(page, "chief", "pw-chief")
+    log_in(page, "chief")
     page.click("text=New project")
     page.wait_for_selector("#id_name")
-    shoot(page, "new-project")
+    shoot(page, screenshots, "new-project")
     page.fill("#id_name", "Sahel desk")
     page.fill("#id_description", "Who says what about the Sahel")
     page.select_option("#id_start_from", "news")
@@ -71,7 +65,7 @@ def test_a_superuser_sets_up_a_project_and_an_invited_annotator_joins(
     page.select_option("#id_role", "annotator")
     page.click("button:has-text('Make an invitation link')")
     page.wait_for_selector("#invitation-link")
-    shoot(page, "manage")
+    shoot(page, screenshots, "manage")
     link = page.input_value("#invitation-link")
 
     invitee = browser.new_context()

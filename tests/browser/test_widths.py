@@ -4,6 +4,8 @@ and keeps the label keys in a bar within reach, and the screenshots in docs/."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -13,7 +15,6 @@ from tests.browser.screens import (
     SCREEN_NAMES,
     build_world,
     open_screen,
-    screenshot_dir,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -118,15 +119,16 @@ def test_on_a_phone_a_tap_on_the_label_bar_relabels_the_tapped_span(phone, world
     )
 
 
-def shoot(page, name: str, width: int, scheme: str) -> None:
+def shoot(page, folder: Path, name: str, width: int, scheme: str) -> None:
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size(PHONE if width == 390 else DESKTOP)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=screenshot_dir() / f"{name}-{width}-{scheme}.png")
+    page.screenshot(path=folder / f"{name}-{width}-{scheme}.png")
 
 
+@pytest.mark.screenshots
 def test_screenshots_of_the_annotation_and_review_screens(
-    world, live_server, log_in, page
+    world, live_server, log_in, page, screenshots
 ):
     """docs/annotate-1400-light.png and the rest, with NEWSAPP_SCREENSHOTS=docs."""
     page.set_viewport_size(DESKTOP)
@@ -134,7 +136,7 @@ def test_screenshots_of_the_annotation_and_review_screens(
     page.locator("#span-list .span-row", has_text="Reuters").focus()
     for width in (1400, 390):
         for scheme in ("light", "dark"):
-            shoot(page, "annotate", width, scheme)
+            shoot(page, screenshots, "annotate", width, scheme)
     page.context.clear_cookies()
     page.emulate_media(color_scheme="light")
     open_screen(page, live_server, log_in, world.screen("review"))
@@ -144,8 +146,8 @@ def test_screenshots_of_the_annotation_and_review_screens(
     page.keyboard.press("j")
     for width in (1400, 390):
         for scheme in ("light", "dark"):
-            shoot(page, "review", width, scheme)
-    folder = screenshot_dir()
+            shoot(page, screenshots, "review", width, scheme)
+    folder = screenshots
     for name in ("annotate", "review"):
         for width in (1400, 390):
             for scheme in ("light", "dark"):

@@ -198,7 +198,10 @@ def test_imported_story_keys_are_kept(project):
 def test_splits_share_no_story_and_repeat_for_a_seed(project, tmp_path):
     story_corpus(project, copies=6)
     folders = []
-    for run, seed in enumerate(("7", "7", "8")):
+    # Four stories fall into 12 different splits, so one other seed in 12 gives the same
+    # split by chance (the stories' keys hold document ids, which vary from run to run):
+    # of four other seeds, at least one must differ.
+    for run, seed in enumerate(("7", "7", "8", "9", "10", "11")):
         folder = tmp_path / f"run{run}"
         export(
             project,
@@ -223,8 +226,10 @@ def test_splits_share_no_story_and_repeat_for_a_seed(project, tmp_path):
     assert len(set().union(*stories.values())) == len(EVENTS)
     same = [(folders[1] / f"{n}.jsonl").read_text() for n in splits]
     assert same == [(folders[0] / f"{n}.jsonl").read_text() for n in splits]
-    other = [(folders[2] / f"{n}.jsonl").read_text() for n in splits]
-    assert other != same
+    others = [
+        [(folder / f"{n}.jsonl").read_text() for n in splits] for folder in folders[2:]
+    ]
+    assert any(other != same for other in others)
 
 
 def test_split_by_document_spreads_documents(project, tmp_path):

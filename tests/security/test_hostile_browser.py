@@ -37,6 +37,11 @@ INJECTED = """[...document.querySelectorAll('*')].filter(e =>
 ).map(e => e.outerHTML.slice(0, 200))"""
 
 
+# After the load event: one frame drawn and the tasks queued meanwhile run, so whatever
+# a payload scheduled on load (a toggle, a timer of 0) has had its chance to fire.
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))"
+
+
 def session_cookie(user, live_server) -> dict:
     client = Client()
     client.force_login(user)
@@ -60,16 +65,16 @@ def test_no_screen_runs_a_script_from_the_data(world, live_server, page):
         page.context.add_cookies([session_cookie(user, live_server)])
         pages = [u for u in app_get_urls(world, hostile) if not DOWNLOADS.search(u)]
         for url in [*pages, *extra]:
-            response = page.goto(live_server.url + url)
+            response = page.goto(live_server.url + url)  # waits for the load event
             assert response.status < 500, f"{url}: {response.status}"
-            page.wait_for_load_state("networkidle")
+            page.evaluate(SETTLED)
             visited += 1
             injected = page.evaluate(INJECTED)
             assert injected == [], f"{url}: {injected}"
         page.goto(
             f"{live_server.url}/p/{world.project.slug}/a/{hostile.assignment.pk}/"
         )
-        page.wait_for_load_state("networkidle")
+        page.evaluate(SETTLED)
         if user == world.ann:
             # The annotator's screen shows the payloads as the article's words.
             shown = page.locator("#doc-text").inner_text()
