@@ -222,17 +222,19 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--bulk", type=int, help="documents for the bulk create")
+    parser.add_argument(
+        "--documents", type=int, nargs="+", help="project sizes for export and GETs"
+    )
+    parser.add_argument("--runs", type=int, help="GETs timed per view")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    export_sizes = [1_000, 10_000] if args.quick else [1_000, 100_000]
-    view_sizes = [1_000, 10_000] if args.quick else [1_000, 100_000]
+    sizes = args.documents or ([1_000, 10_000] if args.quick else [1_000, 100_000])
+    runs = args.runs or (10 if args.quick else 50)
     figures = {"bulk": bulk(args.bulk or (1_000 if args.quick else 20_000))}
     with tempfile.TemporaryDirectory() as folder:
-        figures["export"] = [stream_export(size, Path(folder)) for size in export_sizes]
-    figures["get"] = [
-        get_document(size, 10 if args.quick else 50) for size in view_sizes
-    ]
+        figures["export"] = [stream_export(size, Path(folder)) for size in sizes]
+    figures["get"] = [get_document(size, runs) for size in sizes]
     out = args.json or Path(settings.VAR_DIR) / "bench" / "api.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2))

@@ -59,6 +59,8 @@ SMOKE = {
         "--documents",
         "100",
     ],
+    "api": ["bench/api_speed.py", "--bulk", "100", "--documents", "20", "200"]
+    + ["--runs", "3"],
 }
 
 

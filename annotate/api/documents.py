@@ -3,7 +3,7 @@ one document, and deletion by a manager."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from django.db.models import Exists, OuterRef, Q
@@ -137,6 +137,9 @@ def _filtered(documents, versions, filters: DocumentFilters):
         )
     if filters.updated_since is not None:
         since = filters.updated_since
+        if since.tzinfo is not None:
+            # PostgreSQL takes offsets up to ±15:59 only; Python's go to ±23:59.
+            since = since.astimezone(UTC)
         changed = versions.filter(updated_at__gte=since)
         documents = documents.filter(Q(created_at__gte=since) | Exists(changed))
     return documents

@@ -7,13 +7,35 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt, field_validator
 
 # Bounds that keep generated or hostile input inside what the database stores.
 NAME = Field(min_length=1, max_length=300)
 OFFSET = Field(ge=0, le=2**31 - 1)
 MAYBE_OFFSET = Field(default=None, ge=0, le=2**31 - 1)
 ID = Field(ge=1, le=2**63 - 1)
+
+
+class InSchema(Schema):
+    """What callers send: no text of it may hold a NUL character, which PostgreSQL
+    cannot store (a 422 naming the field, never a 500)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError("holds a NUL character (\\u0000), which cannot be stored")
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class FieldError(Schema):
@@ -81,7 +103,7 @@ class ProjectOut(ProjectSummary):
     counts: ProjectCounts
 
 
-class ProjectIn(Schema):
+class ProjectIn(InSchema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     guidelines: str = Field(default="", max_length=100_000)
@@ -105,7 +127,7 @@ class ProjectIn(Schema):
 # Documents
 
 
-class SpanIn(Schema):
+class SpanIn(InSchema):
     start: StrictInt = OFFSET
     end: StrictInt = OFFSET
     label: str = Field(min_length=1, max_length=100, description="An entity label.")
@@ -115,7 +137,7 @@ class SpanIn(Schema):
     entity: str | None = Field(default=None, max_length=300)
 
 
-class StanceIn(Schema):
+class StanceIn(InSchema):
     target: str = Field(min_length=1, max_length=300)
     label: str = Field(min_length=1, max_length=100)
     evidence_start: StrictInt | None = MAYBE_OFFSET
@@ -123,7 +145,7 @@ class StanceIn(Schema):
     note: str = Field(default="", max_length=2000)
 
 
-class RatingIn(Schema):
+class RatingIn(InSchema):
     source: str = NAME
     role: Literal["publisher", "cited"]
     label: str = Field(min_length=1, max_length=100)
@@ -135,7 +157,7 @@ class RatingIn(Schema):
 # Predictions
 
 
-class PredictedSpan(Schema):
+class PredictedSpan(InSchema):
     start: StrictInt = OFFSET
     end: StrictInt = OFFSET
     label: str = Field(min_length=1, max_length=100)
@@ -143,14 +165,14 @@ class PredictedSpan(Schema):
     text: str | None = None
 
 
-class PredictedStance(Schema):
+class PredictedStance(InSchema):
     target: str = Field(min_length=1, max_length=300)
     probabilities: dict[str, float] = Field(
         description="Stance label name to probability."
     )
 
 
-class PredictionIn(Schema):
+class PredictionIn(InSchema):
     model_name: str = Field(min_length=1, max_length=100)
     model_version: str = Field(min_length=1, max_length=100)
     spans: list[PredictedSpan] = Field(default_factory=list, max_length=10_000)
@@ -158,7 +180,7 @@ class PredictionIn(Schema):
     uncertainty: float | None = Field(default=None, ge=0, le=1)
 
 
-class DocumentIn(Schema):
+class DocumentIn(InSchema):
     """One article of a bulk create: the fields of a JSONL import record (docs/api.md).
     Other keys are kept in `meta`. `spans`, `stances` and `ratings` are pre-annotations,
     stored as one imported version by `annotator`."""
@@ -288,7 +310,7 @@ class QueueOut(Schema):
     version: VersionOut | None = Field(description="null: nothing left to label.")
 
 
-class Seen(Schema):
+class Seen(InSchema):
     """What the client last saw, as the screen sends it: a change from an out-of-date
     view that would undo someone's work is refused with 409."""
 
@@ -324,7 +346,7 @@ class RatingSet(Seen):
     evidence_end: StrictInt | None = MAYBE_OFFSET
 
 
-class ReviewIn(Schema):
+class ReviewIn(InSchema):
     action: Literal["accept", "reject"]
     comment: str = Field(default="", max_length=5000)
     version: StrictInt | None = Field(default=None, ge=0, le=2**31 - 1)
@@ -373,7 +395,7 @@ ExportFormat = Literal[
 Selection = Literal["gold", "all", "majority"]
 
 
-class ExportIn(Schema):
+class ExportIn(InSchema):
     format: ExportFormat
     selection: Selection | None = None
     split: str | None = Field(default=None, max_length=30, description="e.g. 80/10/10")
@@ -406,7 +428,7 @@ EventName = Literal[
 ]
 
 
-class WebhookIn(Schema):
+class WebhookIn(InSchema):
     url: str = Field(min_length=1, max_length=2000)
     events: list[EventName] = Field(min_length=1)
     active: bool = True

@@ -6,6 +6,8 @@ rest: 400, 403, 404, 500 and the CSRF failure).
   passed it on would fail with a 500.
 - The @require_GET/@require_POST decorators answer 405 with an empty body; it becomes
   the 405 page (or, for htmx, the flash line).
+
+The REST API (under API_PATH) answers its own errors, as JSON: it is left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.shortcuts import render
 
 from annotate.views.htmx import HtmxHttpRequest, flash_error
 
+API_PATH = "/api/"
 NUL_REFUSED = (
     "A search or filter in the address holds a NUL character (%00), which no search "
     "can use: remove it and try again."
@@ -29,13 +32,15 @@ class ErrorPagesMiddleware:
 
     def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if request.path_info.startswith(API_PATH):
+            return response
         if response.status_code == 405 and not response.content:
             return _not_allowed(request, response)
         return response
 
     def process_view(self, request: HtmxHttpRequest, *args) -> HttpResponse | None:
         # Here, after the login check: an anonymous request is sent to log in first.
-        if _holds_nul(request):
+        if not request.path_info.startswith(API_PATH) and _holds_nul(request):
             return flash_error(request, NUL_REFUSED, status=400)
         return None
 

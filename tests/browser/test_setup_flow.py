@@ -29,6 +29,7 @@ def test_a_superuser_sets_up_a_project_and_an_invited_annotator_joins(
 ):
     make_user("chief", password="pw-chief", is_superuser=True, is_staff=True)
     log_in(page, "chief")
+    page.goto(f"{live_server.url}/")
     page.click("text=New project")
     page.wait_for_selector("#id_name")
     shoot(page, screenshots, "new-project")

@@ -5,12 +5,13 @@ hash is kept."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from annotate.management.base import DatabaseCommand
 from annotate.models import ApiToken
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Make a personal API token for USERNAME and print it (shown once)."
 
     def add_arguments(self, parser) -> None:
