@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -214,7 +215,7 @@ def test_a_team_runs_a_project_in_the_browser_without_the_admin(team, live_serve
         manager.click("button:has-text('Download now')")
     lines = [
         json.loads(line)
-        for line in open(download.value.path(), encoding="utf-8").read().splitlines()
+        for line in Path(download.value.path()).read_text("utf-8").splitlines()
     ]
     assert len(lines) == 1
     spans = {(span["text"], span["label"]) for span in lines[0]["spans"]}
