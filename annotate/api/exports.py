@@ -25,7 +25,7 @@ from annotate.api.schemas import (
 )
 from annotate.exports import EXPORTERS, ExportError, planned_parts, recorded_lines
 from annotate.exports.selection import ExportReport
-from annotate.exports.stored import part_file, start_export
+from annotate.exports.stored import download_of, start_export
 from annotate.models import ExportRun, ImportRun
 from annotate.views.exports import ExportForm
 
@@ -179,10 +179,10 @@ class PartQuery(Schema):
 def download_export(request: HttpRequest, slug: str, pk: int, query: Query[PartQuery]):
     access = access_to(request, slug, Role.REVIEWER)
     run = get_object_or_404(ExportRun, project=access.project, pk=pk)
-    path = part_file(run, query.part)
-    if path is None or not path.is_file():
+    found = download_of(run, query.part)
+    if found is None:
         raise Http404("This export has no such finished file.")
-    name = f"{slug}-{run.format}{'-' + query.part if query.part else ''}.jsonl"
+    path, name = found
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

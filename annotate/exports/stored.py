@@ -38,6 +38,15 @@ def part_file(run: ExportRun, part: str) -> Path | None:
     return path / f"{part}.jsonl" if part else path
 
 
+def download_of(run: ExportRun, part: str) -> tuple[Path, str] | None:
+    """The finished file of one part ("" when not split) and the name it is downloaded
+    under, or None when there is no such file."""
+    path = part_file(run, part)
+    if path is None or not path.is_file():
+        return None
+    return path, f"{run.project.slug}-{run.format}{'-' + part if part else ''}.jsonl"
+
+
 def start_export(*, project: Project, options: ExportOptions, user) -> ExportRun:
     """Record the export and queue it; returns the queued run."""
     with transaction.atomic():

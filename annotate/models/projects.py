@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -387,8 +389,9 @@ DEFAULT_LABELS: dict[str, list[tuple[str, str, str, int | None, str]]] = {
 }
 
 
-def add_default_labels(project: Project) -> None:
-    """Give a project the default entity, stance and reliability label sets."""
+def add_default_labels(project: Project, kinds: Iterable[str] | None = None) -> None:
+    """Give a project the default label sets: every kind, or those of `kinds`."""
+    wanted = set(DEFAULT_LABELS if kinds is None else kinds)
     Label.objects.bulk_create(
         [
             Label(
@@ -402,6 +405,7 @@ def add_default_labels(project: Project) -> None:
                 position=position,
             )
             for kind, rows in DEFAULT_LABELS.items()
+            if kind in wanted
             for position, (name, colour, shortcut, value, description) in enumerate(
                 rows
             )

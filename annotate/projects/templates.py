@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from annotate.models import (
-    DEFAULT_LABELS,
     Label,
     Membership,
     Project,
     StanceTarget,
+    add_default_labels,
 )
 
 # The demo's stance targets (annotate/management/commands/load_demo.py uses these).
@@ -124,22 +124,7 @@ def _save_with_unique_slug(project: Project, attempts: int = 5) -> None:
 
 
 def _apply_template(template: Template, project: Project) -> None:
-    Label.objects.bulk_create(
-        Label(
-            project=project,
-            kind=kind,
-            name=name,
-            colour=colour,
-            shortcut=shortcut,
-            value=value,
-            description=description,
-            position=position,
-        )
-        for kind in template.kinds
-        for position, (name, colour, shortcut, value, description) in enumerate(
-            DEFAULT_LABELS[kind]
-        )
-    )
+    add_default_labels(project, template.kinds)
     StanceTarget.objects.bulk_create(
         StanceTarget(project=project, name=name, description=description, position=i)
         for i, (name, description) in enumerate(template.stance_targets)

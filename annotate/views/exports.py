@@ -30,7 +30,7 @@ from annotate.exports import (
 )
 from annotate.exports.selection import SELECTIONS, ExportReport
 from annotate.exports.splits import SPLIT_BY, SplitError, parse_split
-from annotate.exports.stored import part_file, start_export
+from annotate.exports.stored import download_of, start_export
 from annotate.models import ExportRun
 from annotate.views.htmx import HtmxHttpRequest
 
@@ -125,11 +125,10 @@ def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> FileRespons
     """The kept file of a finished export (?part=train for one part of a split)."""
     access = project_access(request, slug, at_least=Role.REVIEWER)
     run = get_object_or_404(ExportRun, project=access.project, pk=pk)
-    part = request.GET.get("part", "")
-    path = part_file(run, part)
-    if path is None or not path.is_file():
+    found = download_of(run, request.GET.get("part", ""))
+    if found is None:
         raise Http404("This export has no such finished file.")
-    name = f"{access.project.slug}-{run.format}{'-' + part if part else ''}.jsonl"
+    path, name = found
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
