@@ -15,6 +15,7 @@ import django
 def world(documents: str, folder: str) -> dict:
     """A manager, a project, and `documents` documents (loaded from a JSONL file);
     the JSONL file of as many other documents for an import; a session cookie."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -35,7 +36,7 @@ def world(documents: str, folder: str) -> dict:
     os.remove(base)
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return {"session": session.session_key, "upload": upload}
