@@ -15,9 +15,7 @@ import django
 def world(documents: str, folder: str) -> dict:
     """A manager, a project, and `documents` documents (loaded from a JSONL file);
     the JSONL file of as many other documents for an import; a session cookie."""
-    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
 
     from annotate.ingest.load import import_paths
     from annotate.models import Membership, Project
@@ -30,16 +28,50 @@ def world(documents: str, folder: str) -> dict:
     for path, word in ((base, "kept"), (upload, "new")):
         with open(path, "w") as out:
             for n in range(int(documents)):
-                text = f"Document {word} {n}. " + "Sergey Lavrov arrived in Bamako. " * 30
+                text = (
+                    f"Document {word} {n}. " + "Sergey Lavrov arrived in Bamako. " * 30
+                )
                 out.write(json.dumps({"title": f"{word} {n}", "text": text}) + "\n")
     import_paths([base], project=project, user=user)
     os.remove(base)
+    return {"session": _session(user), "upload": upload}
+
+
+def annotators(count: str) -> dict:
+    """`count` annotators, each with a document assigned and a session cookie."""
+    from django.contrib.auth import get_user_model
+
+    from annotate.models import Assignment, Document, Label, Membership, Project
+
+    project = Project.objects.get(slug="faults")
+    label = Label.objects.filter(project=project, kind=Label.Kind.ENTITY).first()
+    clients = []
+    documents = Document.objects.filter(project=project).order_by("pk")
+    for n, document in enumerate(documents[: int(count)]):
+        user = get_user_model().objects.create_user(f"ann{n}", password="pw-ann-x")
+        Membership.objects.create(user=user, project=project, role="annotator")
+        assignment = Assignment.objects.create(document=document, annotator=user)
+        clients.append(
+            {
+                "session": _session(user),
+                "assignment": assignment.pk,
+                "text": document.text,
+                "label": label.pk,
+            }
+        )
+    return {"clients": clients}
+
+
+def _session(user) -> str:
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
-    return {"session": session.session_key, "upload": upload}
+    return session.session_key
 
 
 def export() -> dict:
