@@ -114,6 +114,9 @@ def test_the_worker_rides_out_a_database_outage_under_ten_annotators(installatio
         )
         assert annotator.stored <= spans <= len(annotator.answers)
     # The same worker process lived through it, and said so once each way.
+    wait_for(
+        "the worker to find the database back", lambda: len(outage_lines(site)) > 1
+    )
     assert site.worker_pid() == worker
     lines = outage_lines(site)
     assert len(lines) == 2, lines
