@@ -14,6 +14,8 @@ plain `db_worker` too.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import signal
 import subprocess
@@ -35,6 +37,7 @@ OUTAGE_MAX_PAUSE = 10.0
 # The supervisor's pause before a restart grows like the outage's, and starts over once
 # a worker has run this long.
 HEALTHY_RUN_SECONDS = 60.0
+PR_SET_PDEATHSIG = 1
 
 
 class Worker(DBWorker):
@@ -111,7 +114,7 @@ def supervise(command: list[str]) -> int:
     pause = 1.0
     while not stopping.is_set():
         started = time.monotonic()
-        child = subprocess.Popen(command)
+        child = subprocess.Popen(command, preexec_fn=_die_with_parent)
         code = child.wait()
         if stopping.is_set():
             break
@@ -127,6 +130,16 @@ def supervise(command: list[str]) -> int:
     if child is not None:
         child.wait()
     return 0
+
+
+def _die_with_parent() -> None:
+    """In the child, on Linux: SIGTERM when the supervisor dies (even by kill -9), so
+    no orphaned worker outlives it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def worker_command(argv: list[str]) -> list[str]:
