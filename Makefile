@@ -36,8 +36,8 @@ run: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
-	@# The task worker runs web imports and exports; it stops with the server.
-	$(PY) manage.py db_worker --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The task worker runs web imports and exports, restarted if it dies; it stops with the server.
+	$(PY) manage.py run_worker --supervise --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsapp.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
 
 # Runs a command with the embedded PostgreSQL up: started first, so parallel test

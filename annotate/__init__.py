@@ -15,6 +15,7 @@ Layers, lowest first; a module imports only from its own layer or those below it
 5. ``quality``: agreement, statistics, charts.
 6. ``sources``: the source registry and reference ratings.
 7. ``exports``: one writer per JSONL shape, splits, stories.
-8. ``views``, ``api``, ``admin``, ``management``, ``templatetags``: the doors (HTTP, the
-   REST API, the back office, the command line). Nothing below them imports them.
+8. ``views``, ``api``, ``admin``, ``management``, ``templatetags``, ``workers``: the
+   doors (HTTP, the REST API, the back office, the command line, the task worker with
+   its reaper). Nothing below them imports them.
 """

@@ -16,6 +16,7 @@ from annotate.views import (
     project_new,
     projects,
     review,
+    runs,
     sources,
     statistics,
     tokens,
@@ -102,11 +103,17 @@ urlpatterns = [
     path("p/<slug:slug>/a/<int:pk>/skip/", annotate.skip, name="skip"),
     path("p/<slug:slug>/import/", imports.import_page, name="import"),
     path("p/<slug:slug>/import/<int:pk>/", imports.import_run, name="import-run"),
+    path(
+        "p/<slug:slug>/import/<int:pk>/retry/", runs.import_retry, name="import-retry"
+    ),
     path("p/<slug:slug>/export/", exports.export_page, name="export"),
     path(
         "p/<slug:slug>/export/stream.jsonl", exports.export_stream, name="export-stream"
     ),
     path("p/<slug:slug>/export/<int:pk>/", exports.export_run, name="export-run"),
+    path(
+        "p/<slug:slug>/export/<int:pk>/retry/", runs.export_retry, name="export-retry"
+    ),
     path(
         "p/<slug:slug>/export/<int:pk>/download/",
         exports.export_download,

@@ -293,6 +293,17 @@ NEWSAPP_UPLOAD_MAX_BYTES = env_int(
 # The statistics page serves a stored snapshot younger than this many seconds as it is;
 # an older one is shown while a background task recomputes it.
 STATISTICS_MAX_AGE = env_int("STATISTICS_MAX_AGE", 300, minimum=0)
+
+# Background runs (web imports and exports): the worker stamps the run it executes every
+# TASK_HEARTBEAT_SECONDS; a run without a stamp for TASK_STALE_SECONDS lost its worker and
+# is queued again once (TASK_RETRIES) or failed with "worker stopped". The worker looks
+# for such runs every TASK_REAP_SECONDS, and a run's page whenever it polls.
+TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
+TASK_STALE_SECONDS = env_float(
+    "TASK_STALE_SECONDS", 30.0, minimum=2 * TASK_HEARTBEAT_SECONDS
+)
+TASK_REAP_SECONDS = env_float("TASK_REAP_SECONDS", 10.0, minimum=0.1)
+TASK_RETRIES = env_int("TASK_RETRIES", 1, minimum=0)
 # A project without a snapshot is computed in the request below this many documents,
 # in the background (the page waits) from there.
 STATISTICS_INLINE_DOCUMENTS = env_int("STATISTICS_INLINE_DOCUMENTS", 5000, minimum=0)

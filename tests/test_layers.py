@@ -30,6 +30,7 @@ LAYERS = {
     "annotate.sources": 6,
     "annotate.exports": 7,
     "annotate.views": 8,
+    "annotate.workers": 8,
     "annotate.api": 8,
     "annotate.admin": 8,
     "annotate.urls": 8,

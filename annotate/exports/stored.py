@@ -65,12 +65,15 @@ def start_export(*, project: Project, options: ExportOptions, user) -> ExportRun
 
 @task
 def export_task(run_id: int) -> None:
+    """Write the run's file; the run carries a heartbeat while it does (a run whose
+    heartbeat stops is restarted from scratch or failed: annotate/workers/reaper.py)."""
     run = ExportRun.objects.select_related("project").get(pk=run_id)
     known = {"format", "selection", "split", "split_by", "seed"}
     options = ExportOptions(**{k: v for k, v in run.options.items() if k in known})
     path = output_path(run)
     path.parent.mkdir(parents=True, exist_ok=True)
-    run_export(run.project, options, path, run=run)
+    with run.beating():
+        run_export(run.project, options, path, run=run)
 
 
 def expected_lines(project: Project, options: ExportOptions) -> int:

@@ -43,17 +43,23 @@ def start_upload_import(
 
 @task
 def import_upload(run_id: int) -> None:
+    """Load the kept upload; the run carries a heartbeat while it does (a run whose
+    heartbeat stops is queued again, safe by content hash, or failed: see
+    annotate/workers/reaper.py). The upload is removed when the task ends."""
     run = ImportRun.objects.select_related("project", "user").get(pk=run_id)
     folder = upload_folder(run)
     items = read_paths([folder], format=run.format)
-    import_records(
-        _named_as_uploaded(items, folder),
-        project=run.project,
-        run=run,
-        strict=run.strict,
-        importer=run.user,
-    )
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with run.beating():
+            import_records(
+                _named_as_uploaded(items, folder),
+                project=run.project,
+                run=run,
+                strict=run.strict,
+                importer=run.user,
+            )
+    finally:  # done or failed for good: nothing is left in var/uploads
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _named_as_uploaded(items: Iterable[ReadItem], folder: Path) -> Iterator[ReadItem]:

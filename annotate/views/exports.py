@@ -33,6 +33,7 @@ from annotate.exports.splits import SPLIT_BY, SplitError, parse_split
 from annotate.exports.stored import download_of, start_export
 from annotate.models import ExportRun
 from annotate.views.htmx import HtmxHttpRequest
+from annotate.workers.reaper import can_retry, reap_if_stale
 
 RECENT_RUNS = 20
 DEFAULT_SELECTION = ""  # gold where it exists, else the majority
@@ -113,10 +114,16 @@ def export_run(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     run = get_object_or_404(
         ExportRun.objects.select_related("user"), project=access.project, pk=pk
     )
+    run = reap_if_stale(run)  # its worker may have died: retried or failed, not stuck
     template = "annotate/export_run.html"
     if request.htmx:
         template += "#run-status"
-    context = {"access": access, "project": access.project, "run": run}
+    context = {
+        "access": access,
+        "project": access.project,
+        "run": run,
+        "can_retry": access.can_manage and can_retry(run),
+    }
     return render(request, template, context)
 
 

@@ -14,6 +14,7 @@ from annotate.ingest.readers import FORMATS
 from annotate.ingest.uploads import start_upload_import
 from annotate.models import ImportRun
 from annotate.views.htmx import HtmxHttpRequest
+from annotate.workers.reaper import can_retry, reap_if_stale
 
 RECENT_RUNS = 20
 
@@ -63,9 +64,14 @@ def import_run(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     run = get_object_or_404(
         ImportRun.objects.select_related("user"), project=access.project, pk=pk
     )
+    run = reap_if_stale(run)  # its worker may have died: retried or failed, not stuck
     template = "annotate/import_run.html"
     if request.htmx:
         template += "#run-status"
-    return render(
-        request, template, {"access": access, "project": access.project, "run": run}
-    )
+    context = {
+        "access": access,
+        "project": access.project,
+        "run": run,
+        "can_retry": can_retry(run),
+    }
+    return render(request, template, context)

