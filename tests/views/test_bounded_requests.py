@@ -55,13 +55,12 @@ def test_a_request_stuck_past_the_statement_timeout_is_stopped_and_says_so(
     assignment = Assignment.objects.create(document=document, annotator=annotator)
     client.force_login(annotator)
     held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(
-        target=hold_row_lock, args=[assignment.pk, held, release]
-    )
+    locker = threading.Thread(target=hold_row_lock, args=[assignment.pk, held, release])
     locker.start()
     try:
         assert held.wait(timeout=30)
-        data = {"start": 0, "end": 13, "label": label(project, "PERSON").pk}
+        data = {"start": 0, "end": 13, "text": "Sergey Lavrov"}
+        data["label"] = label(project, "PERSON").pk
         stuck = client.post(url("span-create", assignment), data, headers=HTMX)
         page = client.post(url("span-create", assignment), data)
     finally:
@@ -96,7 +95,9 @@ def test_accept_all_takes_a_page_per_press_and_says_how_many_are_left(
             assignment=gold, start=start, end=end, text=other.text[start:end],
             label=label(project, "PERSON"),
         )  # fmt: skip
-    pressed = annotator_client.post(url("suggestions-accept-all", assignment), headers=HTMX)
+    pressed = annotator_client.post(
+        url("suggestions-accept-all", assignment), headers=HTMX
+    )
     assert Span.objects.filter(assignment=assignment).count() == 3
     assert (
         "Accepted 3 of 8 suggestions; press Accept all again for the next 3 (5 left)."
@@ -127,12 +128,15 @@ def test_a_batch_with_one_wrong_span_text_is_refused_whole(project, annotator):
     assert Span.objects.filter(assignment=assignment).count() == 100
     wrong = [Span(assignment=assignment, start=s + 9, end=s + 14, text=text[s + 9 : s + 14], label=person) for s in starts[:50]]  # fmt: skip
     wrong.append(Span(assignment=assignment, start=5, end=9, text="vrov", label=person))
-    with pytest.raises(IntegrityError, match="5-9 text does not match"):
-        with transaction.atomic():
-            Span.objects.bulk_create(wrong)
+    with (
+        pytest.raises(IntegrityError, match="5-9 text does not match"),
+        transaction.atomic(),
+    ):
+        Span.objects.bulk_create(wrong)
     outside = Span(assignment=assignment, start=1590, end=1601, text="x", label=person)
-    with pytest.raises(IntegrityError, match="outside the document text of 1600"):
-        with transaction.atomic():
-            Span.objects.bulk_create([outside])
+    with (
+        pytest.raises(IntegrityError, match="outside the document text of 1600"),
+        transaction.atomic(),
+    ):
+        Span.objects.bulk_create([outside])
     assert Span.objects.filter(assignment=assignment).count() == 100
-
