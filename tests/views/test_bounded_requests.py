@@ -140,3 +140,36 @@ def test_a_batch_with_one_wrong_span_text_is_refused_whole(project, annotator):
     ):
         Span.objects.bulk_create([outside])
     assert Span.objects.filter(assignment=assignment).count() == 100
+
+
+def hold_table_lock(table: str, held: threading.Event, release: threading.Event):
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            held.set()
+            release.wait(timeout=30)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_request_past_the_statement_timeout_answers_503_in_json(
+    project, settings, reset_timeout
+):
+    from tests.api.conftest import ApiClient, token_for
+
+    settings.REQUEST_STATEMENT_TIMEOUT_MS = 300
+    api = ApiClient(token_for(member(project, "ann", "annotator")))
+    held, release = threading.Event(), threading.Event()
+    locker = threading.Thread(
+        target=hold_table_lock, args=["annotate_project", held, release]
+    )
+    locker.start()
+    try:
+        assert held.wait(timeout=30)
+        answer = api.get("/api/v1/projects/")
+    finally:
+        release.set()
+        locker.join()
+    assert answer.status_code == 503
+    assert "took longer than 0.3 seconds" in answer.json()["message"]
