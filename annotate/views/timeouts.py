@@ -10,7 +10,9 @@ traceback. Background tasks run in db_worker, whose connections this never touch
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
@@ -40,13 +42,15 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
-        # Set on every request: a pooled connection may come from anywhere.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false)",
-                [str(settings.REQUEST_STATEMENT_TIMEOUT_MS)],
-            )
-        return self.get_response(request)
+        # Set on every request (a pooled connection may come from anywhere) and reset
+        # after it, so nothing else run in this process inherits the bound. Sent on
+        # the driver's connection: set-up, like the pool's check, not the view's SQL.
+        _set_timeout(settings.REQUEST_STATEMENT_TIMEOUT_MS)
+        try:
+            return self.get_response(request)
+        finally:
+            with suppress(psycopg.Error):  # a broken connection is the pool's to drop
+                _set_timeout(None)
 
     def process_exception(
         self, request: HtmxHttpRequest, error: Exception
@@ -57,3 +61,14 @@ class StatementTimeoutMiddleware:
             return JsonResponse({"message": took_too_long()}, status=503)
         # flash_error renders only templates: no query, so it works in any state.
         return flash_error(request, took_too_long(), status=503)
+
+
+def _set_timeout(milliseconds: int | None) -> None:
+    if milliseconds is None:
+        if connection.connection is not None:
+            connection.connection.execute("RESET statement_timeout")
+        return
+    connection.ensure_connection()
+    connection.connection.execute(
+        "SELECT set_config('statement_timeout', %s, false)", [str(milliseconds)]
+    )

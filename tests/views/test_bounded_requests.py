@@ -27,13 +27,6 @@ def url(name, assignment):
     return reverse(f"annotate:{name}", args=[slug, assignment.pk])
 
 
-@pytest.fixture
-def reset_timeout():
-    yield
-    with connection.cursor() as cursor:  # the test client shares this connection
-        cursor.execute("RESET statement_timeout")
-
-
 def hold_row_lock(pk: int, held: threading.Event, release: threading.Event):
     """Lock the assignment row from another connection until `release` (30 s at most)."""
     try:
@@ -47,7 +40,7 @@ def hold_row_lock(pk: int, held: threading.Event, release: threading.Event):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_request_stuck_past_the_statement_timeout_is_stopped_and_says_so(
-    client, project, settings, reset_timeout
+    client, project, settings
 ):
     settings.REQUEST_STATEMENT_TIMEOUT_MS = 300
     annotator = member(project, "ann", "annotator")
@@ -154,7 +147,7 @@ def hold_table_lock(table: str, held: threading.Event, release: threading.Event)
 
 @pytest.mark.django_db(transaction=True)
 def test_an_api_request_past_the_statement_timeout_answers_503_in_json(
-    project, settings, reset_timeout
+    project, settings
 ):
     from tests.api.conftest import ApiClient, token_for
 
