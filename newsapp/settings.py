@@ -139,6 +139,14 @@ SECRET_KEY = env_str("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# Every web request's SQL statements are stopped after this many milliseconds (0: never),
+# so no click can hold a server thread and a transaction for minutes; the user is told
+# what took too long. Background tasks (db_worker) run without this bound.
+REQUEST_STATEMENT_TIMEOUT_MS = env_int("REQUEST_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
+# "Accept all" takes at most this many suggestions per press (the message says how many
+# are left for the next press), so one press stays well inside the timeout above.
+ACCEPT_ALL_LIMIT = env_int("ACCEPT_ALL_LIMIT", 500, minimum=1)
+
 # The psycopg connection pool of each process.
 DATABASE_POOL_MIN = env_int("DATABASE_POOL_MIN", 1, minimum=0)
 DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 8, minimum=max(DATABASE_POOL_MIN, 1))
@@ -169,6 +177,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and login look-ups, so their queries are bounded too.
+    "annotate.views.timeouts.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

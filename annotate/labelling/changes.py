@@ -43,6 +43,19 @@ def ensure_editable(assignment: Assignment) -> None:
         )
 
 
+def _lock_open(assignment: Assignment) -> None:
+    """Take the assignment's row lock and check under it that it is still open. A
+    review decision takes the same lock (review.decisions), so a change either lands
+    before the decision or is refused: none lands after it, whatever the screen the
+    change came from had read."""
+    assignment.review_state = (
+        Assignment.objects.select_for_update()
+        .values_list("review_state", flat=True)
+        .get(pk=assignment.pk)
+    )
+    ensure_editable(assignment)
+
+
 def _record(assignment: Assignment, action: str, undo: list[dict]) -> None:
     """Push the change on the undo stack and bump the version."""
     if undo:
@@ -99,6 +112,7 @@ def add_span(
 ) -> Span:
     ensure_editable(assignment)
     with transaction.atomic():
+        _lock_open(assignment)
         span, created = _add_span(assignment, start, end, label, origin)
         if created:
             action = "accept-suggestion" if origin == Span.Origin.SUGGESTED else "add"
@@ -114,6 +128,7 @@ def accept_suggestions(
     many were new."""
     ensure_editable(assignment)
     with transaction.atomic():
+        _lock_open(assignment)
         existing = set(
             assignment.spans.values_list("start", "end", "label_id").filter(
                 start__in={suggestion.start for suggestion in suggestions}
@@ -147,6 +162,7 @@ def change_span_label(
     if span.label_id == label.pk:
         return span  # a replay, or the same key pressed twice
     with transaction.atomic():
+        _lock_open(span.assignment)
         before = _span_row(span)
         duplicate = Span.objects.filter(
             assignment=span.assignment, start=span.start, end=span.end, label=label
@@ -173,6 +189,7 @@ def delete_span(*, span: Span, seen_label: int | None = None) -> None:
             f"“{span.text}” was relabelled {span.label.name} in another tab; it was kept."
         )
     with transaction.atomic():
+        _lock_open(span.assignment)
         row = _span_row(span)
         deleted, _ = Span.objects.filter(pk=span.pk).delete()
         if deleted:  # not already deleted by a twin request
@@ -186,6 +203,7 @@ def link_span(
     span's text joins the entity's aliases, so spelling variants meet."""
     ensure_editable(span.assignment)
     with transaction.atomic():
+        _lock_open(span.assignment)
         if entity is None:
             project_id = span.assignment.document.project_id
             entity = Entity.objects.filter(
@@ -217,6 +235,7 @@ def dismiss_suggestion(
 ) -> None:
     ensure_editable(assignment)
     with transaction.atomic():
+        _lock_open(assignment)
         _, created = DismissedSuggestion.objects.get_or_create(
             assignment=assignment, start=start, end=end, label=label
         )
@@ -267,6 +286,7 @@ def set_stance(
     counts as evidence for this one change: nothing is carried over from another."""
     ensure_editable(assignment)
     with transaction.atomic():
+        _lock_open(assignment)
         current = (
             Stance.objects.select_for_update()
             .select_related("label")
@@ -331,6 +351,7 @@ def set_rating(
     evidence given replaces the stored one."""
     ensure_editable(assignment)
     with transaction.atomic():
+        _lock_open(assignment)
         source = source_named(source_name)
         current = (
             Rating.objects.select_for_update()
@@ -368,11 +389,12 @@ def undo_last_change(
     change its user never saw (another tab's, or a double-click's first undo): refused."""
     ensure_editable(assignment)
     with transaction.atomic():
-        version = (
+        version, assignment.review_state = (
             Assignment.objects.select_for_update()
-            .values_list("version", flat=True)
+            .values_list("version", "review_state")
             .get(pk=assignment.pk)
         )
+        ensure_editable(assignment)  # under the lock: no undo after a decision
         if seen_version != version:
             raise Conflict(
                 "This document changed in another tab (or the click came twice): "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -288,10 +289,24 @@ def suggestions_accept_all(
         return refused(request, form)
     labels = {label.pk: label for label in access.project.labels.entities()}
     pending = suggestions_for(assignment, list(assignment.spans.all()))
+    # A page of them per press, so one press stays short however many there are.
+    page = pending[: settings.ACCEPT_ALL_LIMIT]
     return _apply(
         request, access, assignment, form, labelling.accept_suggestions,
-        assignment=assignment, suggestions=pending, labels=labels,
+        notice=lambda accepted: _accepted_notice(accepted, len(page), len(pending)),
+        assignment=assignment, suggestions=page, labels=labels,
     )  # fmt: skip
+
+
+def _accepted_notice(accepted: int, page: int, pending: int) -> str:
+    """What a press of "Accept all" did, and what is left when it took a page."""
+    if page == pending:
+        return ""
+    left = pending - page
+    return (
+        f"Accepted {accepted:,} of {pending:,} suggestions; press Accept all again "
+        f"for the next {min(left, page):,} ({left:,} left)."
+    )
 
 
 # Stance and source reliability
@@ -387,7 +402,7 @@ def _apply(
     if callable(fragments):
         fragments = fragments(result)
     stale = form.shown_version not in (None, stored_version)
-    said = [notice(result)] if notice else []
+    said = [text for text in [notice(result)] if text] if notice else []
     message = " · ".join([*said, STALE_NOTICE] if stale else said)
     return _respond(
         request, access, assignment, fragments, event, message=message, level="notice"
