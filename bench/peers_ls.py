@@ -107,8 +107,10 @@ def running(port: int, log_file: Path, log) -> Iterator[LabelStudio]:
     recreate_database()
     data = Path(settings.VAR_DIR) / "peers" / "ls-data"
     subprocess.run(["rm", "-rf", str(data)], check=True)
+    # Not newsapp's own settings module or database: Label Studio picks its own.
+    ours = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "PYTHONPATH"}
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key not in ours},
         **database_env(),
         "LABEL_STUDIO_BASE_DATA_DIR": str(data),
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
