@@ -28,7 +28,7 @@ from annotate import webhooks
 from annotate.ingest.names import BadSetup, Names
 from annotate.ingest.readers import read_paths
 from annotate.ingest.records import DocumentRecord, ProjectSetup, ReadItem, Rejection
-from annotate.ingest.search import analyze, queue_fill_search
+from annotate.ingest.search import DOCUMENT_KEY_COLUMNS, analyze, queue_fill_search
 from annotate.ingest.versions import merged_records, names_in, write_versions
 from annotate.models import (
     Assignment,
@@ -205,7 +205,7 @@ class Loader:
         tables = [Document._meta.db_table] if counts.imported else []
         if self.wrote_versions:
             tables += [model._meta.db_table for model in VERSION_MODELS]
-        analyze(tables)
+        analyze(tables, {Document._meta.db_table: DOCUMENT_KEY_COLUMNS})
         if counts.imported:
             queue_fill_search(self.project.pk)
 

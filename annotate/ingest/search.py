@@ -28,9 +28,34 @@ def queue_fill_search(project_id: int) -> None:
     transaction.on_commit(lambda: fill_search.enqueue(project_id))
 
 
-def analyze(tables: list[str]) -> None:
+# The document columns the screens' queries filter, join and sort on: the loader's
+# ANALYZE reads only these (0.15 s against 0.44 s for every column at 10,000 articles:
+# the texts, the raw input and the vectors are the expensive ones); the follow-up task
+# analyzes the whole table once the vectors are in.
+DOCUMENT_KEY_COLUMNS = (
+    "id",
+    "project_id",
+    "content_hash",
+    "story_key",
+    "external_id",
+    "publisher_id",
+    "assignment_count",
+    "review_score",
+    "review_changes",
+    "review_scored_changes",
+    "created_at",
+)
+
+
+def analyze(
+    tables: list[str], columns: dict[str, tuple[str, ...]] | None = None
+) -> None:
     """Fresh planner statistics after a bulk write (autovacuum would come minutes later:
-    until then a query planned on an empty table's statistics scans everything)."""
+    until then a query planned on an empty table's statistics scans everything). The
+    row count is always refreshed; `columns` limits a table's column statistics."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            listed = (columns or {}).get(table)
+            only = f" ({', '.join(map(quote, listed))})" if listed else ""
+            cursor.execute(f"ANALYZE {quote(table)}{only}")
