@@ -16,7 +16,7 @@ TEST_WORKERS ?= logical
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout chromium db-stop
+.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout bench-peers chromium db-stop
 
 install: $(STAMP)
 
@@ -80,6 +80,11 @@ format: install
 
 bench-import: bench-db
 	$(PY) bench/import_speed.py
+
+# newsapp beside Label Studio 1.23.2 (installed into var/peers/venv on first use) on the
+# same PostgreSQL and corpus; writes its section of docs/benchmarks.md. QUICK=1: 1,000 docs.
+bench-peers: bench-db
+	$(PY) bench/peers.py --markdown docs/benchmarks.md $(if $(QUICK),--quick)
 
 # Renders the 40 held-out benchmark pages with w3m and lynx first, when they are installed.
 # Checkouts add sets (docs/cleaner.md): UPSTREAM=<scrapinghub/article-extraction-benchmark>,

@@ -2,7 +2,10 @@
 upload page and the full restore all load through `import_records`.
 
 Documents go in by COPY into a staging table, then one INSERT ... ON CONFLICT DO
-NOTHING per batch, so re-imports add nothing; what records say about their documents
+NOTHING per batch, so re-imports add nothing. Their full-text vectors are left out of
+the INSERT (computing them was most of its cost): a follow-up task stores them, and the
+search finds a document without one meanwhile (annotate/ingest/search.py). The end of
+a load refreshes the planner statistics of the tables it wrote; what records say about their documents
 follows in the same transaction (annotate/ingest/versions.py). Each batch commits on
 its own (or, with strict, each file), so an import killed half-way leaves whole
 documents only, and running it again completes it.
@@ -25,8 +28,18 @@ from annotate import webhooks
 from annotate.ingest.names import BadSetup, Names
 from annotate.ingest.readers import read_paths
 from annotate.ingest.records import DocumentRecord, ProjectSetup, ReadItem, Rejection
+from annotate.ingest.search import DOCUMENT_KEY_COLUMNS, analyze, queue_fill_search
 from annotate.ingest.versions import merged_records, names_in, write_versions
-from annotate.models import Assignment, ImportRun, Project, Rating, Span
+from annotate.models import (
+    Assignment,
+    Document,
+    ImportRun,
+    Project,
+    Rating,
+    ReviewEvent,
+    Span,
+    Stance,
+)
 from annotate.offsets import span_problem
 
 BATCH_SIZE = 2000
@@ -52,6 +65,8 @@ STAGING_TABLE = (
     "content_hash text, story_key text) ON COMMIT DELETE ROWS"
 )
 TEXT_FIELDS = ("text", "raw", "title", "byline", "publisher", "url", "external_id")
+# What writing imported versions touches (annotate/ingest/versions.py), for ANALYZE.
+VERSION_MODELS = (Assignment, Span, Stance, Rating, ReviewEvent)
 
 
 class StrictImportFailed(Exception):
@@ -136,7 +151,10 @@ def import_records(
                 loader.load_batches(loader.set_up(file_items, counts), counts, progress)
     except BaseException as error:
         _finish(run, counts, status=ImportRun.Status.FAILED, error=repr(error))
+        if counts.imported and not connection.in_atomic_block:
+            queue_fill_search(project.pk)  # the batches committed before the failure
         raise
+    loader.after_load(counts)
     _finish(run, counts, status=ImportRun.Status.DONE)
     return run
 
@@ -179,6 +197,17 @@ class Loader:
     def __init__(self, project: Project, importer=None) -> None:
         self.project = project
         self.names = Names(project, importer)
+        self.wrote_versions = False
+
+    def after_load(self, counts: LoadCounts) -> None:
+        """Fresh statistics for what the load wrote, and the new documents' search
+        vectors queued."""
+        tables = [Document._meta.db_table] if counts.imported else []
+        if self.wrote_versions:
+            tables += [model._meta.db_table for model in VERSION_MODELS]
+        analyze(tables, {Document._meta.db_table: DOCUMENT_KEY_COLUMNS})
+        if counts.imported:
+            queue_fill_search(self.project.pk)
 
     def set_up(
         self, items: Iterable[ReadItem], counts: LoadCounts
@@ -297,6 +326,9 @@ class Loader:
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
+            # The rows go in without their search vector (the trigger of migration 0020
+            # skips them): queue_fill_search stores it after the load.
+            cursor.execute("SELECT set_config('annotate.search_later', 'on', true)")
             # In content-hash order: two batches loading at once that hold the same new
             # texts then wait for each other in one order, never in a circle (deadlock).
             cursor.execute(
@@ -306,10 +338,12 @@ class Loader:
                 [self.project.pk],
             )
             inserted = {content_hash: pk for pk, content_hash in cursor.fetchall()}
+            cursor.execute("SELECT set_config('annotate.search_later', '', true)")
         added.imported = len(inserted)
         added.duplicates = len(records) - len(inserted)
         annotated = [record for record in records if record.annotation_versions()]
         if annotated:
+            self.wrote_versions = True
             added.merged = merged_records(annotated, set(inserted))
             write_versions(annotated, self._document_ids(annotated), self.names)
         return added

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
-from django.db import models
-from django.db.models import F, Q
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import models, transaction
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left, Lower
+from django.db.models.functions import Lower
 
 # Full-text search is language-neutral: the corpora mix English, Portuguese, Russian...
 SEARCH_CONFIG = "simple"
-# to_tsvector refuses inputs past 1 MB of lexemes; the head of a long text is enough to find it.
+# to_tsvector refuses inputs past 1 MB of lexemes; the head of a long text is enough to
+# find it. Both are spelled in SQL in annotate_search_vector (migration 0020).
 SEARCH_TEXT_CHARS = 100_000
+# Documents whose vector the follow-up task of an import computes per statement.
+SEARCH_FILL_CHUNK = 1000
+
+
+class SearchVectorOf(Func):
+    """A document's full-text vector computed from its title and text: what the stored
+    `search` column holds once filled (the same SQL function fills it)."""
+
+    function = "annotate_search_vector"
+    output_field = SearchVectorField()
+
+    def __init__(self) -> None:
+        super().__init__(F("title"), F("text"))
 
 
 class SourceQuerySet(models.QuerySet):
@@ -81,7 +95,30 @@ class DocumentQuerySet(models.QuerySet):
         if not terms.strip():
             return self
         query = SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
-        return self.filter(search=query)
+        # A document just imported has no stored vector yet (see fill_search): it is
+        # matched on a vector computed now, found through document_search_pending.
+        return self.alias(computed_search=SearchVectorOf()).filter(
+            Q(search=query) | Q(search__isnull=True, computed_search=query)
+        )
+
+    def fill_search(self, *, chunk: int = SEARCH_FILL_CHUNK) -> int:
+        """Store the vector of every document here that has none (those an import
+        loaded), `chunk` rows per committed UPDATE so that no row stays locked long;
+        returns how many were filled."""
+        pending = self.filter(search__isnull=True).order_by("id")
+        filled = 0
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    pending.select_for_update(of=("self",)).values_list(
+                        "id", flat=True
+                    )[:chunk]
+                )
+                if not ids:
+                    return filled
+                filled += Document.objects.filter(id__in=ids).update(
+                    search=SearchVectorOf()
+                )
 
     def for_list(self) -> DocumentQuerySet:
         return self.select_related("publisher").defer("text", "raw", "search", "meta")
@@ -126,13 +163,10 @@ class Document(models.Model):
     review_score = models.SmallIntegerField(null=True, blank=True)
     review_changes = models.PositiveIntegerField(default=0, db_default=0)
     review_scored_changes = models.PositiveIntegerField(default=0, db_default=0)
-    search = models.GeneratedField(
-        expression=SearchVector(
-            "title", Left("text", SEARCH_TEXT_CHARS), config=SEARCH_CONFIG
-        ),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # The full-text vector of title and text. A trigger stores it on insert and on a
+    # change of either; the loader leaves it NULL and fills it by a follow-up task
+    # (migration 0020), while the search computes a missing one on the fly.
+    search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DocumentQuerySet.as_manager()
@@ -146,6 +180,11 @@ class Document(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search"], name="document_search_gin"),
+            models.Index(
+                F("project"),
+                condition=Q(search__isnull=True),
+                name="document_search_pending",
+            ),
             models.Index(fields=["project", "story_key"], name="document_story"),
             models.Index(
                 fields=["project", "external_id"], name="document_external_id"
