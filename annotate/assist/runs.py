@@ -1,5 +1,5 @@
-"""The life of a ModelRun: queued (by Train now or after Project.retrain_every newly
-accepted documents), running in the task worker (training, scoring on the held-out
+"""The life of a ModelRun once queued (annotate.assist.tasks queues it): running in the
+task worker (training, scoring on the held-out
 gold, saving the pipeline, refreshing the unlabelled documents' predictions in chunks),
 then done or failed with its reason.
 
@@ -18,14 +18,12 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from annotate.assist import entities, stance
 from annotate.assist.training import (
     active_label_names,
     heldout_examples,
-    labelled_count,
     project_language,
     scores,
     training_examples,
@@ -62,60 +60,6 @@ def trainable_kinds(project: Project) -> list[str]:
     ):
         kinds.append(ModelRun.Kind.STANCE)
     return kinds
-
-
-def start_training(
-    project: Project,
-    *,
-    user=None,
-    trigger: str = ModelRun.Trigger.MANUAL,
-    kinds: list[str] | None = None,
-) -> list[ModelRun]:
-    """Queue a run of each recommender (not a second while one is queued or running);
-    returns the runs queued."""
-    from annotate.assist.tasks import train_task
-
-    reap_stale()
-    queued = []
-    with transaction.atomic():
-        Project.objects.select_for_update().filter(pk=project.pk).first()
-        busy = set(
-            ModelRun.objects.for_project(project)
-            .active()
-            .values_list("kind", flat=True)
-        )
-        count = labelled_count(project)
-        for kind in kinds or trainable_kinds(project):
-            if kind in busy:
-                continue
-            run = ModelRun.objects.create(
-                project=project,
-                kind=kind,
-                user=user,
-                trigger=trigger,
-                accepted_documents=count,
-            )
-            queued.append(run)
-            transaction.on_commit(lambda pk=run.pk: train_task.enqueue(pk))
-    return queued
-
-
-def train_if_due(project_id: int) -> list[ModelRun]:
-    """Queue runs when Project.retrain_every documents were accepted since the last
-    run was queued (what review.decisions calls after an accept)."""
-    project = Project.objects.filter(pk=project_id).first()
-    if project is None or not project.retrain_every:
-        return []
-    last = (
-        ModelRun.objects.for_project(project)
-        .exclude(status=ModelRun.Status.FAILED)
-        .order_by("-pk")
-        .values_list("accepted_documents", flat=True)
-        .first()
-    ) or 0
-    if labelled_count(project) - last < project.retrain_every:
-        return []
-    return start_training(project, trigger=ModelRun.Trigger.ACCEPTED)
 
 
 def reap_stale(seconds: int | None = None) -> int:

@@ -210,6 +210,20 @@ def heatmap(
     )
 
 
+@dataclass(frozen=True)
+class Dot:
+    cx: str
+    cy: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PointSeries(Series):
+    """A line with a dot at each point (a single run draws no line)."""
+
+    dots: tuple[Dot, ...] = ()
+
+
 def points_chart(
     series: Mapping[str, Sequence[tuple[float, float]]],
     *,
@@ -227,15 +241,16 @@ def points_chart(
     right = max(xs) or 1
     plot_w, plot_h = width - left - 10, height - bottom - 10
 
-    def at(x: float, y: float) -> str:
-        return f"{_n(left + plot_w * x / right)},{_n(10 + plot_h * (1 - y / top))}"
+    def at(x: float, y: float) -> tuple[str, str]:
+        return _n(left + plot_w * x / right), _n(10 + plot_h * (1 - y / top))
 
     lines = [
-        Series(
+        PointSeries(
             name,
             PALETTE[i % len(PALETTE)],
-            " ".join(at(x, y) for x, y in sorted(points)),
+            " ".join(",".join(at(x, y)) for x, y in sorted(points)),
             len(points),
+            tuple(Dot(*at(x, y), f"{_n(x)}: {y:.3f}") for x, y in sorted(points)),
         )
         for i, (name, points) in enumerate(sorted(series.items()))
     ]

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate.access import Role, project_access
-from annotate.assist.runs import archive_path, start_training, trainable_kinds
+from annotate.assist.runs import archive_path, trainable_kinds
+from annotate.assist.tasks import start_training
 from annotate.models import ModelRun
 from annotate.quality.recommenders import recommenders
 from annotate.views.htmx import HtmxHttpRequest

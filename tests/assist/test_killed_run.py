@@ -12,7 +12,7 @@ import time
 import pytest
 from django.db import connection
 
-from annotate.assist import runs
+from annotate.assist import runs, tasks
 from annotate.models import ModelRun, Prediction
 from tests.assist.world import label_project
 from tests.security.test_crashes import REPO, database_url
@@ -68,7 +68,7 @@ def test_a_killed_run_fails_and_the_previous_model_serves(
     settings.VAR_DIR = tmp_path
     settings.ASSIST_EPOCHS = 1
     label_project(project, labelled=30, unlabelled=400)
-    (previous,) = runs.start_training(project, kinds=["entities"])  # runs at once
+    (previous,) = tasks.start_training(project, kinds=["entities"])  # runs at once
     previous.refresh_from_db()
     assert previous.status == "done", previous.error
     served = set(Prediction.objects.values_list("document_id", "model_version"))
@@ -77,7 +77,7 @@ def test_a_killed_run_fails_and_the_previous_model_serves(
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
-    (run,) = runs.start_training(project, kinds=["entities"])
+    (run,) = tasks.start_training(project, kinds=["entities"])
     process = worker(tmp_path, stage)
     try:
         wait_for(reached(run, stage), process)

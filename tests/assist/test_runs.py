@@ -10,7 +10,7 @@ import pytest
 import spacy
 from django.utils import timezone
 
-from annotate.assist import entities, runs, stance
+from annotate.assist import entities, runs, stance, tasks
 from annotate.assist.training import HELDOUT_BUCKETS, is_heldout
 from annotate.models import Assignment, Label, Membership, ModelRun, Prediction, Stance
 from annotate.review import decisions
@@ -27,7 +27,7 @@ def quick_training(settings, tmp_path):
 
 def train(project, django_capture_on_commit_callbacks, **kwargs) -> list[ModelRun]:
     with django_capture_on_commit_callbacks(execute=True):
-        queued = runs.start_training(project, **kwargs)
+        queued = tasks.start_training(project, **kwargs)
     return [ModelRun.objects.get(pk=run.pk) for run in queued]
 
 
