@@ -287,8 +287,8 @@ def main() -> None:
                 [(e["start"], e["end"], e["label"]) for e in line["entities"]],
             )
             for i, line in enumerate(
-                json.loads(l)
-                for l in (DATA / "conll2003-ner" / "derived_spans.jsonl").open()
+                json.loads(row)
+                for row in (DATA / "conll2003-ner" / "derived_spans.jsonl").open()
             )
         ]
         training = [s for s in sentences if not is_heldout(s.document_id)]
