@@ -1,6 +1,6 @@
 """The recommenders on real labelled news they were not trained on: `make bench-models`.
 
-    python bench/models.py [--conll-train PATH] [--sizes 25,50,100,200] [--epochs 10]
+    python bench/models.py [--conll-train PATH] [--sizes 25,50,100,200] [--epochs 20]
 
 Entities: spaCy NER trained from a blank English pipeline (annotate.assist.entities, as
 a project's run trains it) on 25, 50, 100, 200 … CoNLL++ training documents, scored
@@ -269,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conll-train", type=Path, default=DEFAULT_TRAIN)
     parser.add_argument("--sizes", default="25,50,100,200")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=20)
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     heldout = test_subset()

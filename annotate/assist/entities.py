@@ -75,31 +75,33 @@ def train(
 
 
 def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[list[dict], float]]:
-    """Per text: the predicted spans {"start", "end", "label", "text", "score"} (the
-    score: the share of the beam's probability holding the entity; those under one
-    half are left out) and the text's uncertainty (1 when some entity is a coin toss,
-    0 when every candidate is sure either way)."""
+    """Per text: the entities the trained pipeline finds (its greedy decoding, what it
+    was trained for) as {"start", "end", "label", "text", "score"}, the score being the
+    share of a beam search's probability that holds the entity, and the text's
+    uncertainty (1 when some candidate entity is a coin toss, 0 when every candidate
+    is sure either way)."""
     ner = nlp.get_pipe("ner")
-    docs = [nlp.make_doc(text) for text in texts]
-    beams = ner.beam_parse(docs, beam_width=BEAM_WIDTH)
+    docs = list(nlp.pipe(texts))
+    beams = ner.beam_parse(
+        [nlp.make_doc(text) for text in texts], beam_width=BEAM_WIDTH
+    )
     found = []
     for doc, scored in zip(docs, ner.scored_ents(beams), strict=True):
-        spans, uncertainty = [], 0.0
-        for (start, end, label), score in scored.items():
-            uncertainty = max(uncertainty, 1 - abs(2 * float(score) - 1))
-            if score < 0.5:
-                continue
-            span = doc[start:end]
-            spans.append(
-                {
-                    "start": span.start_char,
-                    "end": span.end_char,
-                    "label": label,
-                    "text": span.text,
-                    "score": round(float(score), 4),
-                }
-            )
-        spans.sort(key=lambda s: (s["start"], -s["end"]))
+        uncertainty = max(
+            (1 - abs(2 * float(score) - 1) for score in scored.values()), default=0.0
+        )
+        spans = [
+            {
+                "start": ent.start_char,
+                "end": ent.end_char,
+                "label": ent.label_,
+                "text": ent.text,
+                "score": round(
+                    float(scored.get((ent.start, ent.end, ent.label_), 0)), 4
+                ),
+            }
+            for ent in doc.ents
+        ]
         found.append((spans, round(uncertainty, 4)))
     return found
 

@@ -59,7 +59,7 @@ def test_a_run_keeps_its_scores_model_and_predictions(
     prediction = Prediction.objects.filter(model_version=str(entity_run.pk)).first()
     for span in prediction.spans:
         assert prediction.document.text[span["start"] : span["end"]] == span["text"]
-        assert 0.5 <= span["score"] <= 1
+        assert 0 <= span["score"] <= 1
     stance_run = next(run for run in found if run.kind == "stance")
     stances = Prediction.objects.filter(model_version=str(stance_run.pk)).first()
     assert stances.stances[0]["target"] == "the talks"
