@@ -16,7 +16,7 @@ TEST_WORKERS ?= logical
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-scaleout bench-peers chromium db-stop
+.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-export bench-load bench-models bench-scaleout bench-peers chromium db-stop
 
 install: $(STAMP)
 
@@ -102,6 +102,13 @@ bench-extract: install
 # held-out and upstream-tune pages: render them first (bench-extract UPSTREAM=...).
 train-cleaner: install
 	$(PY) bench/train_cleaner.py
+
+# The recommenders on CoNLL++ and FNC-1 (bench/models.py): learning curves beside the
+# dictionary suggestions, the annotator's actions per document, training and prediction
+# time. Give the CoNLL++ training file (research use only) with CONLL_TRAIN=path.
+CONLL_TRAIN ?= var/bench/conllpp_train.txt
+bench-models: install
+	$(PY) bench/models.py --conll-train $(CONLL_TRAIN)
 
 # A fresh machine's database has no tables yet; bench/run.py does this itself.
 bench-db: install

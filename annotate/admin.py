@@ -21,6 +21,7 @@ from annotate.models import (
     Invitation,
     Label,
     Membership,
+    ModelRun,
     Project,
     Rating,
     ReviewEvent,
@@ -584,6 +585,23 @@ class ExportRunAdmin(admin.ModelAdmin):
     list_display = ["pk", "project", "user", "format", "status", "lines", "started_at"]
     list_filter = ["project", "status", "format"]
     readonly_fields = [field.name for field in ExportRun._meta.fields]
+
+
+@admin.register(ModelRun)
+class ModelRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "project",
+        "kind",
+        "status",
+        "trigger",
+        "training_documents",
+        "heldout_documents",
+        "duration",
+        "queued_at",
+    ]
+    list_filter = ["project", "kind", "status"]
+    readonly_fields = [field.name for field in ModelRun._meta.fields]
 
 
 # The API: tokens (never shown, only revoked), webhooks and their delivery log.

@@ -318,6 +318,13 @@ TASK_RETRIES = env_int("TASK_RETRIES", 1, minimum=0)
 # in the background (the page waits) from there.
 STATISTICS_INLINE_DOCUMENTS = env_int("STATISTICS_INLINE_DOCUMENTS", 5000, minimum=0)
 
+# The recommenders (annotate/assist): passes over the training documents of the entity
+# model, documents predicted per chunk after a run, and the seconds without a heartbeat
+# after which a running run counts as dead (its worker was killed) and is marked failed.
+ASSIST_EPOCHS = env_int("NEWSAPP_ASSIST_EPOCHS", 20, minimum=1)
+ASSIST_PREDICT_CHUNK = env_int("NEWSAPP_ASSIST_PREDICT_CHUNK", 200, minimum=1)
+ASSIST_STALE_SECONDS = env_int("NEWSAPP_ASSIST_STALE_SECONDS", 300, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,6 +11,7 @@ from annotate.models.annotations import (
     Stance,
 )
 from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
+from annotate.models.assist import ModelRun
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.people import Invitation
 from annotate.models.predictions import Prediction, PredictionOutcome
@@ -47,6 +48,7 @@ __all__ = [
     "Invitation",
     "Label",
     "Membership",
+    "ModelRun",
     "Prediction",
     "PredictionOutcome",
     "Project",

@@ -71,6 +71,14 @@ class Project(models.Model):
     document_count = models.PositiveIntegerField(
         default=0, db_default=0, editable=False
     )
+    # The recommenders (annotate/assist) retrain after this many newly accepted
+    # documents; 0: only by hand ("Train now").
+    retrain_every = models.PositiveIntegerField(
+        default=25,
+        db_default=25,
+        help_text="Retrain the recommenders after this many newly accepted documents "
+        "(0: only when a manager presses Train now).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()

@@ -208,3 +208,55 @@ def heatmap(
     return Heatmap(
         ticks, cells, margin + len(labels) * cell, cell, margin, sum(counts.values())
     )
+
+
+@dataclass(frozen=True)
+class Dot:
+    cx: str
+    cy: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PointSeries(Series):
+    """A line with a dot at each point (a single run draws no line)."""
+
+    dots: tuple[Dot, ...] = ()
+
+
+def points_chart(
+    series: Mapping[str, Sequence[tuple[float, float]]],
+    *,
+    top: float = 1.0,
+    width: int = 640,
+    height: int = 260,
+    left: int = 40,
+    bottom: int = 24,
+) -> LineChart | None:
+    """One line per name through its (x, y) points, y from 0 to `top` (a score's
+    0..1), x from 0 to the largest x: e.g. F1 against training size."""
+    xs = [x for points in series.values() for x, _ in points]
+    if not xs:
+        return None
+    right = max(xs) or 1
+    plot_w, plot_h = width - left - 10, height - bottom - 10
+
+    def at(x: float, y: float) -> tuple[str, str]:
+        return _n(left + plot_w * x / right), _n(10 + plot_h * (1 - y / top))
+
+    lines = [
+        PointSeries(
+            name,
+            PALETTE[i % len(PALETTE)],
+            " ".join(",".join(at(x, y)) for x, y in sorted(points)),
+            len(points),
+            tuple(Dot(*at(x, y), f"{_n(x)}: {y:.3f}") for x, y in sorted(points)),
+        )
+        for i, (name, points) in enumerate(sorted(series.items()))
+    ]
+    x_ticks = [
+        Tick(_n(left + plot_w * x / right), _n(x))
+        for x in sorted({0, right / 2, right})
+    ]
+    y_ticks = [Tick(_n(10 + plot_h * (1 - y / top)), _n(y)) for y in (0, top / 2, top)]
+    return LineChart(lines, x_ticks, y_ticks, width, height, left, bottom)

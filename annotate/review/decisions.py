@@ -15,6 +15,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from annotate import webhooks
+from annotate.assist import tasks as assist_tasks
 from annotate.models import Assignment, Membership, Project, ReviewEvent
 
 Action = ReviewEvent.Action
@@ -111,6 +112,9 @@ def _record(targets: list[tuple], *, action: Action, actor, comment: str, via: s
         for pk, status, review_state, *_ in targets
     )
     _notify(targets, action=action, actor=actor, comment=comment)
+    if action == Action.ACCEPT:  # the recommenders retrain every N accepted documents
+        for project in {row[4] for row in targets}:
+            transaction.on_commit(lambda p=project: assist_tasks.train_if_due(p))
 
 
 EVENTS = {Action.ACCEPT: "version.accepted", Action.REJECT: "version.rejected"}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotate.access import ProjectAccess, Role, project_access
 from annotate.models import StatisticsSnapshot
+from annotate.quality.recommenders import recommenders
 from annotate.quality.statistics import compute_snapshot, request_refresh
 from annotate.views.htmx import HtmxHttpRequest
 
@@ -49,6 +50,8 @@ def _statistics_page(request: HtmxHttpRequest, access: ProjectAccess) -> HttpRes
         "stats": stats,
         "documents": documents,
     }
+    if not request.htmx:
+        context["recommenders"] = recommenders(project)
     return render(request, template, context)
 
 

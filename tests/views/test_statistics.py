@@ -195,8 +195,9 @@ def test_it_serves_a_fresh_snapshot_without_recomputing(
     client.force_login(reviewer)
     client.get(stats_url(project))
     monkeypatch.setattr(statistics, "project_agreement", refuse_to_recompute)
-    # session, user, project with the role, snapshot: whatever the project's size
-    with django_assert_num_queries(4):
+    # session, user, project with the role, snapshot, the recommenders' runs:
+    # whatever the project's size
+    with django_assert_num_queries(5):
         response = client.get(stats_url(project))
     assert response.status_code == 200
     assert response.context["stats"].spans["total"].first == 1.0
