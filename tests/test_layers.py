@@ -24,6 +24,7 @@ LAYERS = {
     "annotate.ingest.pagedump": 1,
     "annotate.ingest": 2,
     "annotate.projects": 2,
+    "annotate.mlbackend": 2,
     "annotate.labelling": 3,
     "annotate.review": 4,
     "annotate.quality": 5,

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotate import webhooks
+from annotate.labelling import predicted
 from annotate.models import Assignment, Document, Project
 
 Status, ReviewState = Assignment.Status, Assignment.ReviewState
@@ -161,6 +162,7 @@ def submit(assignment: Assignment) -> None:
     """Submit (again, after a rejection) and tell the project's webhooks."""
     with transaction.atomic():
         assignment.submit()
+        predicted.settle(assignment)  # each prediction shown: accepted, ..., ignored
         payload = {"version": assignment.pk, "document": assignment.document_id}
         payload["annotator"] = assignment.annotator.username
         webhooks.notify(assignment.document.project_id, "document.submitted", payload)

@@ -12,7 +12,7 @@ import nh3
 from django.urls import reverse
 
 from annotate.access import ProjectAccess
-from annotate.labelling import queue
+from annotate.labelling import predicted, queue
 from annotate.labelling.citations import cited_sources
 from annotate.labelling.rendering import in_context, marked_text, shortened, span_rows
 from annotate.labelling.suggestions import suggestions_for
@@ -78,6 +78,7 @@ def screen_context(
                 continue
             evidence = shortened(stance.evidence_text) if stance else ""
             context["targets"].append((target, stance, evidence))
+        predicted.mark_targets(assignment, context["targets"])
     if SOURCES in parts:
         ratings = list(assignment.ratings.select_related("source", "label"))
         context["sources"] = sources_to_rate(document, ratings)
@@ -121,7 +122,10 @@ def _text_part(
     assignment: Assignment, urls: dict[str, str], labels: list, *, editable: bool
 ) -> dict:
     spans = shown_spans(assignment)
-    suggestions = suggestions_for(assignment, spans)
+    suggestions = predicted.merged(
+        suggestions_for(assignment, spans),
+        predicted.predicted_suggestions(assignment, spans),
+    )
     names = {label.pk: label.name for label in labels}
     label_of = {label.pk: label for label in labels}
     for span in spans:
@@ -136,7 +140,8 @@ def _text_part(
         ),
         "suggestions": suggestions,
         "suggestion_rows": [
-            (item, names[item.label_id]) for item in suggestions[:LISTED_SUGGESTIONS]
+            (item, predicted.shown_name(item, names))
+            for item in suggestions[:LISTED_SUGGESTIONS]
         ],
         "spans": spans,
         "span_rows": span_rows(

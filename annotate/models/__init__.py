@@ -13,7 +13,11 @@ from annotate.models.annotations import (
 from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.people import Invitation
-from annotate.models.predictions import Prediction, PredictionOutcome
+from annotate.models.predictions import (
+    ModelServerEvent,
+    Prediction,
+    PredictionOutcome,
+)
 from annotate.models.projects import (
     DEFAULT_LABELS,
     LABEL_PALETTE,
@@ -47,6 +51,7 @@ __all__ = [
     "Invitation",
     "Label",
     "Membership",
+    "ModelServerEvent",
     "Prediction",
     "PredictionOutcome",
     "Project",

@@ -24,7 +24,7 @@ from annotate.access import (
     project_access,
 )
 from annotate.labelling import changes as labelling
-from annotate.labelling import queue
+from annotate.labelling import predicted, queue
 from annotate.labelling.linking import candidates_for
 from annotate.labelling.screen import PART_OF_FRAGMENT, screen_context
 from annotate.labelling.suggestions import suggestions_for
@@ -273,9 +273,16 @@ def _suggestion(
         action, where["origin"] = labelling.add_span, Span.Origin.SUGGESTED
     else:
         action = labelling.dismiss_suggestion
-    return _apply(
+    response = _apply(
         request, access, assignment, form, action, assignment=assignment, **where
     )
+    if response.status_code == 200:  # a model's suggestion: note its fate
+        fate = predicted.Fate.ACCEPTED if accept else predicted.Fate.DISMISSED
+        predicted.record(
+            assignment, start=data["start"], end=data["end"], label=data["label"],
+            fate=fate,
+        )  # fmt: skip
+    return response
 
 
 @require_POST
@@ -287,11 +294,18 @@ def suggestions_accept_all(
     if not form.is_valid():
         return refused(request, form)
     labels = {label.pk: label for label in access.project.labels.entities()}
-    pending = suggestions_for(assignment, list(assignment.spans.all()))
-    return _apply(
+    spans = list(assignment.spans.all())
+    pending = predicted.merged(
+        suggestions_for(assignment, spans),
+        predicted.predicted_suggestions(assignment, spans),
+    )
+    response = _apply(
         request, access, assignment, form, labelling.accept_suggestions,
         assignment=assignment, suggestions=pending, labels=labels,
     )  # fmt: skip
+    if response.status_code == 200:
+        predicted.record_all(assignment, pending, predicted.Fate.ACCEPTED)
+    return response
 
 
 # Stance and source reliability
