@@ -264,10 +264,7 @@ def settle(assignment: Assignment) -> int:
         else:
             fate = Fate.IGNORED
         rows.append(("span", _span_key(s.start, s.end, names[s.label_id]), s, fate))
-    chosen = {
-        name: label_id
-        for name, label_id in assignment.stances.values_list("target__name", "label_id")
-    }
+    chosen = dict(assignment.stances.values_list("target__name", "label_id"))
     for target, guess in predicted_stances(assignment).items():
         if target not in chosen:
             fate = Fate.IGNORED
