@@ -242,11 +242,18 @@ def _span(text: str, value: dict, labels: dict, score, spans: list) -> str:
     if fits and isinstance(value.get("text"), str) and text[start:end] != value["text"]:
         fits = False
     if not fits:  # Label Studio counts UTF-16 units: after an emoji, read them so
-        offsets = _code_points_from_utf16(text, start, end)
-        if offsets is None or not offsets[1] <= len(text):
+        offsets = None
+        if (
+            isinstance(end, int)
+            and end <= len(text.encode("utf-16-le", "surrogatepass")) // 2
+        ):
+            offsets = _code_points_from_utf16(text, start, end)
+        if offsets is None or offsets[0] >= offsets[1]:
+            expected = value.get("text")
+            covering = f" or do not cover {expected!r}" if expected is not None else ""
             return (
                 f"offsets {start!r}–{end!r} ({name}) are outside the text "
-                f"({len(text)} characters) or do not cover {value.get('text')!r}"
+                f"({len(text)} characters){covering}"
             )[:300]
         start, end = offsets
     spans.append(
