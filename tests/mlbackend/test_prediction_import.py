@@ -36,12 +36,8 @@ def test_a_label_studio_prediction_outside_the_text_is_refused_clearly(tmp_path)
     assert rejection.origin.startswith(f"{path}:")
     assert "25" in rejection.reason and "99" in rejection.reason
     assert "Traceback" not in str(rejection)
-    [wrong_text] = [
-        item
-        for item in read_paths(
-            [_one(tmp_path, task(0, 6, "Lavrov"))], format="labelstudio"
-        )
-    ]
+    again = _one(tmp_path, task(0, 6, "Lavrov"))
+    [wrong_text] = list(read_paths([again], format="labelstudio"))
     assert isinstance(wrong_text, Rejection)
     assert "'Lavrov'" in wrong_text.reason and "'Sergey'" in wrong_text.reason
 
