@@ -66,7 +66,7 @@ def start_export(*, project: Project, options: ExportOptions, user) -> ExportRun
 @task
 def export_task(run_id: int) -> None:
     run = ExportRun.objects.select_related("project").get(pk=run_id)
-    known = {"format", "selection", "split", "split_by", "seed"}
+    known = {"format", "selection", "split", "split_by", "seed", "predictions"}
     options = ExportOptions(**{k: v for k, v in run.options.items() if k in known})
     path = output_path(run)
     path.parent.mkdir(parents=True, exist_ok=True)
