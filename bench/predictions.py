@@ -105,7 +105,9 @@ def main() -> None:
                     for n in range(args.runs)
                 ]
             )
-            handed = lambda: queue.next_assignment(project=project, user=next(users))  # noqa: E731
+            handed = lambda users=users: queue.next_assignment(  # noqa: E731
+                project=project, user=next(users)
+            )
             results[f"next, {order} order, {args.documents} documents"] = timed(
                 handed, args.runs
             )
