@@ -438,3 +438,30 @@ def test_an_uncertainty_first_queue_hands_out_the_least_confident_first(project)
     while (assignment := next_assignment(project=project, user=annotator)) is not None:
         handed.append(assignment.document)
     assert handed == [middling, sure, unsure, unknown]
+
+
+@pytest.mark.django_db
+def test_a_documents_uncertainty_follows_the_newest_prediction_written(project):
+    """Kept by the database, whoever writes predictions (one row, bulk, an update)."""
+    from annotate.models import Prediction
+
+    document, other = make_document(project), make_document(project, text="Other.")
+
+    def stored() -> float | None:
+        return Document.objects.get(pk=document.pk).prediction_uncertainty
+
+    Prediction.objects.create(
+        document=document, model_name="m", model_version="1", uncertainty=0.2
+    )
+    assert stored() == 0.2
+    Prediction.objects.bulk_create(
+        [
+            Prediction(
+                document=document, model_name="m", model_version="2", uncertainty=0.7
+            )
+        ]
+    )
+    assert stored() == 0.7
+    Prediction.objects.filter(model_version="2").update(uncertainty=0.1)
+    assert stored() == 0.1
+    assert Document.objects.get(pk=other.pk).prediction_uncertainty is None

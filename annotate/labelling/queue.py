@@ -22,12 +22,12 @@ least confident (annotate.models.Prediction.uncertainty), those without one last
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotate import webhooks
 from annotate.labelling import predicted
-from annotate.models import Assignment, Document, Prediction, Project
+from annotate.models import Assignment, Document, Project
 
 Status, ReviewState = Assignment.Status, Assignment.ReviewState
 # Project.queue_order: new documents by the models' uncertainty, not import order.
@@ -136,14 +136,10 @@ def _new_assignment(*, project: Project, user) -> Assignment | None:
 
 
 def _least_confident_first(free: QuerySet[Document]) -> QuerySet[Document]:
-    """The free documents by their newest prediction's uncertainty, least confident
-    first; documents without one after them, in import order."""
-    latest = Prediction.objects.filter(document=OuterRef("pk")).order_by(
-        "-created_at", "-id"
-    )
-    return free.annotate(
-        uncertainty=Subquery(latest.values("uncertainty")[:1])
-    ).order_by(F("uncertainty").desc(nulls_last=True), "id")
+    """The free documents by their newest prediction's uncertainty (kept on the
+    document by triggers), least confident first; documents without one after them,
+    in import order."""
+    return free.order_by(F("prediction_uncertainty").desc(nulls_last=True), "id")
 
 
 def _left_off(project: Project, user) -> int:
