@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,7 +16,12 @@ from django.views.decorators.http import require_http_methods
 from annotate.access import Role, project_access
 from annotate.mlbackend.config import labelling_config
 from annotate.mlbackend.predict import fetch_predictions, request_training
-from annotate.models import ModelServerEvent, Prediction, Project
+from annotate.models import (
+    ModelServerEvent,
+    Prediction,
+    PredictionOutcome,
+    Project,
+)
 from annotate.views.htmx import HtmxHttpRequest
 
 LOGGED = 50  # events shown
@@ -85,5 +91,12 @@ def model_server_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         .distinct()
         .count(),
         "config": labelling_config(project),
+        # What annotators did with what the models predicted, by fate.
+        "fates": dict(
+            PredictionOutcome.objects.filter(prediction__document__project=project)
+            .values_list("fate")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
     }
     return render(request, "annotate/model_server.html", context, status=status)

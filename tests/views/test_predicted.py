@@ -135,6 +135,10 @@ def test_accepting_and_dismissing_record_the_fates_and_submit_settles_the_rest(
     assert fates == {"stance": "ignored"}  # never confirmed: not saved, ignored
     assert not Stance.objects.exists()
     assert PredictionOutcome.objects.count() == 3  # AFP was never shown
+    manager = member(project, "boss", "manager")
+    annotator_client.force_login(manager)
+    page = annotator_client.get(reverse("annotate:model-server", args=[project.slug]))
+    assert "accepted 1 · corrected 0 · dismissed 1 · ignored 1" in page.content.decode()
 
 
 def test_a_relabelled_prediction_counts_as_corrected(
