@@ -9,7 +9,8 @@ Layers, lowest first; a module imports only from its own layer or those below it
    touch the database).
 2. ``ingest``: the one loader of documents and their imported annotations;
    ``projects``: setting a project up from the web (templates and copies, the label
-   editor, members, invitations, a manager's direct assignment).
+   editor, members, invitations, a manager's direct assignment); ``mlbackend``:
+   external model servers (Label Studio's ML backend protocol), in the worker.
 3. ``labelling``: the queue, an annotator's changes, suggestions, the screen.
 4. ``review``: decisions, adjudication into gold, the review queue.
 5. ``quality``: agreement, statistics, charts.

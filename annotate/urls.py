@@ -11,6 +11,7 @@ from annotate.views import (
     invitations,
     label_editor,
     manage,
+    model_server,
     mywork,
     people,
     project_new,
@@ -38,6 +39,11 @@ urlpatterns = [
         "p/<slug:slug>/d/<int:pk>/", documents.document_detail, name="document-detail"
     ),
     path("p/<slug:slug>/manage/", manage.manage_project, name="manage"),
+    path(
+        "p/<slug:slug>/manage/models/",
+        model_server.model_server_page,
+        name="model-server",
+    ),
     path("p/<slug:slug>/manage/labels/", label_editor.label_add, name="label-add"),
     path(
         "p/<slug:slug>/manage/labels/<int:pk>/",

@@ -385,5 +385,9 @@ WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 5.0, minimum=0.1)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
 WEBHOOK_RETRY_SECONDS = env_float("WEBHOOK_RETRY_SECONDS", 30.0, minimum=0)
 WEBHOOK_MAX_AGE = env_int("WEBHOOK_MAX_AGE", 300, minimum=1)
+# External model servers (annotate/mlbackend, Label Studio's ML backend protocol):
+# seconds a server has to answer one request, and documents sent per /predict call.
+MODEL_SERVER_TIMEOUT = env_float("MODEL_SERVER_TIMEOUT", 30.0, minimum=0.1)
+MODEL_SERVER_CHUNK = env_int("MODEL_SERVER_CHUNK", 20, minimum=1)
 # Receivers on loopback or private networks are refused unless this is set.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)

@@ -139,3 +139,34 @@ def fresh_cache():
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+QUEUE_ORDERS = ["imported", "uncertainty"]
+
+
+@pytest.fixture(params=QUEUE_ORDERS)
+def queue_order(request, project) -> str:
+    """Run a queue test in both orders of Project.queue_order; call `predicted` once
+    the test's documents exist, so the uncertainty order has predictions to go by."""
+    project.queue_order = request.param
+    project.save(update_fields=["queue_order"])
+    return request.param
+
+
+def predicted(project: Project, *, uncertainty=None) -> None:
+    """Give each of the project's documents a Prediction, later documents less sure
+    by default (so the uncertainty order runs against import order); `uncertainty`
+    maps a document to its own."""
+    from annotate.models import Prediction
+
+    documents = list(project.documents.order_by("id"))
+    for n, document in enumerate(documents):
+        value = (
+            (n + 1) / len(documents) if uncertainty is None else uncertainty(document)
+        )
+        Prediction.objects.update_or_create(
+            document=document,
+            model_name="test-model",
+            model_version="1",
+            defaults={"uncertainty": value},
+        )

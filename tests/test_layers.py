@@ -25,6 +25,7 @@ LAYERS = {
     "annotate.ingest": 2,
     "annotate.projects": 2,
     "annotate.assist": 2,
+    "annotate.mlbackend": 2,
     "annotate.labelling": 3,
     "annotate.review": 4,
     "annotate.quality": 5,

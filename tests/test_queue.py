@@ -12,14 +12,17 @@ from django.urls import reverse
 from annotate.labelling import queue
 from annotate.labelling.queue import next_assignment
 from annotate.models import Assignment, Document
-from tests.conftest import make_document, member
+from tests.conftest import make_document, member, predicted
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_never_over_assigns_when_twenty_annotators_press_next_at_once(project):
+def test_it_never_over_assigns_when_twenty_annotators_press_next_at_once(
+    project, queue_order
+):
     project.overlap = 2
     project.save()
     documents = [make_document(project, text=f"Article {n}.") for n in range(15)]
+    predicted(project)
     annotators = [member(project, f"a{n}", "annotator") for n in range(20)]
     start = threading.Barrier(len(annotators))
     errors: list[BaseException] = []
@@ -111,10 +114,11 @@ def rejected(assignment, reviewer, comment="Fix the places"):
 
 
 @pytest.mark.django_db
-def test_it_hands_back_rejected_work_first_oldest_rejection_first(project):
+def test_it_hands_back_rejected_work_first_oldest_rejection_first(project, queue_order):
     first, second, _ = (
         make_document(project, title=t, text=f"{t} text.") for t in "ABC"
     )
+    predicted(project)  # the new one (C) is the least confident
     annotator = member(project, "ann", "annotator")
     reviewer = member(project, "rev", "reviewer")
     older = rejected(
@@ -134,10 +138,11 @@ def test_it_hands_back_rejected_work_first_oldest_rejection_first(project):
 
 
 @pytest.mark.django_db
-def test_it_serves_rejected_then_assigned_then_new(project):
+def test_it_serves_rejected_then_assigned_then_new(project, queue_order):
     returned_doc, assigned_doc, new_doc = (
         make_document(project, title=t, text=f"{t} text.") for t in "RAN"
     )
+    predicted(project)  # the new one (N) is the least confident
     annotator = member(project, "ann", "annotator")
     reviewer = member(project, "rev", "reviewer")
     manager = member(project, "man", "manager")
@@ -202,10 +207,11 @@ def test_it_does_not_serve_a_manager_assignment_once_opened_or_skipped(project):
 
 
 @pytest.mark.django_db
-def test_skip_gives_the_slot_back_to_the_queue(project):
+def test_skip_gives_the_slot_back_to_the_queue(project, queue_order):
     project.overlap = 1
     project.save()
     document = make_document(project)
+    predicted(project)
     annotator = member(project, "ann", "annotator")
     peer = member(project, "peer", "annotator")
     taken = next_assignment(project=project, user=annotator)
@@ -409,3 +415,53 @@ def test_the_help_says_what_next_skip_and_submit_do(
     assert "submit (or submit again after a correction)" in help_text
     my_work = reverse("annotate:my-work", args=[project.slug])
     assert f'href="{my_work}" id="my-work-link"' in body
+
+
+@pytest.mark.django_db
+def test_an_uncertainty_first_queue_hands_out_the_least_confident_first(project):
+    """The newest prediction decides; documents without one come last, in order."""
+    project.queue_order = "uncertainty"
+    project.save()
+    sure, unsure, unknown, middling = (
+        make_document(project, title=t, text=f"{t} text.") for t in "SUKM"
+    )
+    level = {sure.pk: 0.1, unsure.pk: 0.9, middling.pk: 0.5}
+    predicted(project, uncertainty=lambda document: level.get(document.pk))
+    # A newer version of the model is sure of `unsure` now: its newest word counts.
+    from annotate.models import Prediction
+
+    Prediction.objects.create(
+        document=unsure, model_name="m", model_version="2", uncertainty=0.05
+    )
+    annotator = member(project, "ann", "annotator")
+    handed = []
+    while (assignment := next_assignment(project=project, user=annotator)) is not None:
+        handed.append(assignment.document)
+    assert handed == [middling, sure, unsure, unknown]
+
+
+@pytest.mark.django_db
+def test_a_documents_uncertainty_follows_the_newest_prediction_written(project):
+    """Kept by the database, whoever writes predictions (one row, bulk, an update)."""
+    from annotate.models import Prediction
+
+    document, other = make_document(project), make_document(project, text="Other.")
+
+    def stored() -> float | None:
+        return Document.objects.get(pk=document.pk).prediction_uncertainty
+
+    Prediction.objects.create(
+        document=document, model_name="m", model_version="1", uncertainty=0.2
+    )
+    assert stored() == 0.2
+    Prediction.objects.bulk_create(
+        [
+            Prediction(
+                document=document, model_name="m", model_version="2", uncertainty=0.7
+            )
+        ]
+    )
+    assert stored() == 0.7
+    Prediction.objects.filter(model_version="2").update(uncertainty=0.1)
+    assert stored() == 0.1
+    assert Document.objects.get(pk=other.pk).prediction_uncertainty is None

@@ -22,6 +22,7 @@ from annotate import webhooks
 from annotate.exports.documents import document_lines
 from annotate.exports.full import full_lines
 from annotate.exports.judgements import reliability_lines, stance_lines
+from annotate.exports.predictions import WITH_DOCUMENT_ID, with_predictions
 from annotate.exports.selection import (
     GOLD,
     ExportReport,
@@ -60,11 +61,12 @@ class ExportOptions:
     split: str | None = None  # "80/10/10"
     split_by: str = "story"
     seed: int = 0
+    predictions: bool = False  # each line also carries the models' predictions
 
     def unsplit(self) -> ExportOptions:
         """The shape and selection alone: what a streamed download writes (a split's
         story keys are computed by the task, never in a request)."""
-        return ExportOptions(self.format, self.selection)
+        return ExportOptions(self.format, self.selection, predictions=self.predictions)
 
 
 def planned_parts(
@@ -75,6 +77,11 @@ def planned_parts(
     if options.format not in EXPORTERS:
         raise ExportError(
             f"unknown format {options.format!r}; choose one of {', '.join(EXPORTERS)}"
+        )
+    if options.predictions and options.format not in WITH_DOCUMENT_ID:
+        raise ExportError(
+            f"--predictions needs lines that name their document: "
+            f"{', '.join(WITH_DOCUMENT_ID)}, not {options.format}"
         )
     documents = Document.objects.for_project(project)
     if not documents.exists():
@@ -127,14 +134,26 @@ def export_lines(
     *,
     selection: str | None = None,
     report: ExportReport | None = None,
+    predictions: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The lines of the whole project's export. The checks run now, not at the first
     line, so a refused export raises before anything is written or sent."""
     report = report or ExportReport()
-    documents = planned_parts(project, ExportOptions(format, selection), report)[""]
-    return EXPORTERS[format](
+    options = ExportOptions(format, selection, predictions=predictions)
+    documents = planned_parts(project, options, report)[""]
+    return _lines(project, options, documents, report)
+
+
+def _lines(
+    project: Project,
+    options: ExportOptions,
+    documents: QuerySet[Document],
+    report: ExportReport,
+) -> Iterator[dict[str, Any]]:
+    lines = EXPORTERS[options.format](
         project, documents=documents, selection=report.selection, report=report
     )
+    return with_predictions(lines) if options.predictions else lines
 
 
 def json_line(line: dict[str, Any]) -> bytes:
@@ -229,9 +248,7 @@ def export_parts(
     parts = planned_parts(project, options, report)
     path = Path(path)
     if list(parts) == [""]:
-        lines = EXPORTERS[options.format](
-            project, documents=parts[""], selection=report.selection, report=report
-        )
+        lines = _lines(project, options, parts[""], report)
         return {"": _write_atomically(lines, path, on_progress)}
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
@@ -268,9 +285,7 @@ def _write_parts(
             on_progress(written + count)
 
     for name, documents in parts.items():
-        lines = EXPORTERS[options.format](
-            project, documents=documents, selection=report.selection, report=report
-        )
+        lines = _lines(project, options, documents, report)
         with (folder / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             counts[name] = write_jsonl(lines, out, progress)
         written += counts[name]

@@ -68,7 +68,7 @@ def export_task(run_id: int) -> None:
     """Write the run's file; the run carries a heartbeat while it does (a run whose
     heartbeat stops is restarted from scratch or failed: annotate/workers/reaper.py)."""
     run = ExportRun.objects.select_related("project").get(pk=run_id)
-    known = {"format", "selection", "split", "split_by", "seed"}
+    known = {"format", "selection", "split", "split_by", "seed", "predictions"}
     options = ExportOptions(**{k: v for k, v in run.options.items() if k in known})
     path = output_path(run)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The annotator's side: the queue that hands out documents (``queue``), every change an
-annotator makes with its undo (``changes``), suggestions (``suggestions``), the
+annotator makes with its undo (``changes``), suggestions (``suggestions``, and the
+models' predictions shown as suggestions: ``predicted``), the
 detection of cited sources (``citations``) and what the annotation screen shows
 (``screen``, ``rendering``).
 

@@ -14,19 +14,24 @@ sees that transaction's count, so no document ever gets more than `overlap` anno
 
 New documents are handed out in id order from where the annotator left off (after the
 highest document they hold), so `next` does not walk past everything they have done;
-a document freed behind them (a peer's skip) comes once nothing is left ahead.
+a document freed behind them (a peer's skip) comes once nothing is left ahead. A project
+ordered by uncertainty hands out instead the free document whose newest Prediction is
+least confident (annotate.models.Prediction.uncertainty), those without one last.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotate import webhooks
+from annotate.labelling import predicted
 from annotate.models import Assignment, Document, Project
 
 Status, ReviewState = Assignment.Status, Assignment.ReviewState
+# Project.queue_order: new documents by the models' uncertainty, not import order.
+UNCERTAINTY = "uncertainty"
 
 # An annotator's versions by state, as My work shows them; skipped ones are given back
 # and listed nowhere. The four are disjoint.
@@ -117,14 +122,24 @@ def _new_assignment(*, project: Project, user) -> Assignment | None:
             .select_for_update(skip_locked=True, of=("self",))
             .only("id")
         )
-        left_off = _left_off(project, user)
-        document = free.filter(id__gt=left_off).first()
-        if document is None and left_off:
-            document = free.first()
+        if project.queue_order == UNCERTAINTY:
+            document = _least_confident_first(free).first()
+        else:
+            left_off = _left_off(project, user)
+            document = free.filter(id__gt=left_off).first()
+            if document is None and left_off:
+                document = free.first()
         if document is None:
             return None
         # The insert's trigger counts the slot on the locked document row.
         return Assignment.objects.create(document=document, annotator=user)
+
+
+def _least_confident_first(free: QuerySet[Document]) -> QuerySet[Document]:
+    """The free documents by their newest prediction's uncertainty (kept on the
+    document by triggers), least confident first; documents without one after them,
+    in import order."""
+    return free.order_by(F("prediction_uncertainty").desc(nulls_last=True), "id")
 
 
 def _left_off(project: Project, user) -> int:
@@ -161,6 +176,7 @@ def submit(assignment: Assignment) -> None:
     """Submit (again, after a rejection) and tell the project's webhooks."""
     with transaction.atomic():
         assignment.submit()
+        predicted.settle(assignment)  # each prediction shown: accepted, ..., ignored
         payload = {"version": assignment.pk, "document": assignment.document_id}
         payload["annotator"] = assignment.annotator.username
         webhooks.notify(assignment.document.project_id, "document.submitted", payload)

@@ -124,8 +124,12 @@ def marked_text(
                 label_tag(item.label.name),
             )
         name = names.get(item.label_id, "")
+        source = ""
+        if (model := getattr(item, "source", None)) is not None:  # a prediction
+            name = f"{name} {item.score:.2f}"
+            source = f' predicted" title="{escape(f"{model}: {name}")}'
         return (
-            f'<mark class="suggestion l-{item.label_id} d{min(depth, MAX_DEPTH)}"'
+            f'<mark class="suggestion l-{item.label_id} d{min(depth, MAX_DEPTH)}{source}"'
             f' data-suggestion="{item.key}">',
             label_tag(name, suggested=True) if name else "",
         )

@@ -12,7 +12,7 @@ import nh3
 from django.urls import reverse
 
 from annotate.access import ProjectAccess
-from annotate.labelling import queue
+from annotate.labelling import predicted, queue
 from annotate.labelling.citations import cited_sources
 from annotate.labelling.rendering import in_context, marked_text, shortened, span_rows
 from annotate.labelling.suggestions import suggestions_for
@@ -41,7 +41,8 @@ def screen_context(
 ) -> dict:
     """The context of the screen's `parts`: 1 query for the labels, then 4 for the
     text (spans, suggestion vocabulary, dismissals), 2 for stance, 1 for sources and
-    3 for progress."""
+    3 for progress; plus 1 for the models' predictions (text and stance share it) and
+    1 for dismissals when a prediction is above the threshold."""
     parts = frozenset(parts)
     document, project = assignment.document, access.project
     document.project = project  # the same row, already loaded
@@ -78,6 +79,7 @@ def screen_context(
                 continue
             evidence = shortened(stance.evidence_text) if stance else ""
             context["targets"].append((target, stance, evidence))
+        predicted.mark_targets(assignment, context["targets"])
     if SOURCES in parts:
         ratings = list(assignment.ratings.select_related("source", "label"))
         context["sources"] = sources_to_rate(document, ratings)
@@ -121,7 +123,10 @@ def _text_part(
     assignment: Assignment, urls: dict[str, str], labels: list, *, editable: bool
 ) -> dict:
     spans = shown_spans(assignment)
-    suggestions = suggestions_for(assignment, spans)
+    suggestions = predicted.merged(
+        suggestions_for(assignment, spans),
+        predicted.predicted_suggestions(assignment, spans),
+    )
     names = {label.pk: label.name for label in labels}
     label_of = {label.pk: label for label in labels}
     for span in spans:
@@ -136,7 +141,8 @@ def _text_part(
         ),
         "suggestions": suggestions,
         "suggestion_rows": [
-            (item, names[item.label_id]) for item in suggestions[:LISTED_SUGGESTIONS]
+            (item, predicted.shown_name(item, names))
+            for item in suggestions[:LISTED_SUGGESTIONS]
         ],
         "spans": spans,
         "span_rows": span_rows(

@@ -14,7 +14,11 @@ from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.assist import ModelRun
 from annotate.models.documents import Document, Entity, Source
 from annotate.models.people import Invitation
-from annotate.models.predictions import Prediction, PredictionOutcome
+from annotate.models.predictions import (
+    ModelServerEvent,
+    Prediction,
+    PredictionOutcome,
+)
 from annotate.models.projects import (
     DEFAULT_LABELS,
     LABEL_PALETTE,
@@ -49,6 +53,7 @@ __all__ = [
     "Label",
     "Membership",
     "ModelRun",
+    "ModelServerEvent",
     "Prediction",
     "PredictionOutcome",
     "Project",

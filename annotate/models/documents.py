@@ -157,6 +157,10 @@ class Document(models.Model):
     # by triggers on annotate_assignment (migration 0013), however the rows change
     # (the queue, the admin, a cascade), so `next` can lock on it and trust it.
     assignment_count = models.PositiveIntegerField(default=0, db_default=0)
+    # The uncertainty of the newest Prediction written for the document (None: none
+    # yet), kept by triggers on annotate_prediction (migration 0022) whoever writes
+    # them: an uncertainty-first queue reads it through document_uncertainty_queue.
+    prediction_uncertainty = models.FloatField(null=True, blank=True, editable=False)
     # The review queue's disagreement, per mille (-1: fewer than two annotators; None:
     # no submitted work). Triggers count changes to submitted work in review_changes;
     # the queue rescores the documents whose count moved past review_scored_changes.
@@ -192,6 +196,12 @@ class Document(models.Model):
             # The queue's scan: documents of a project with a free slot, in id order.
             models.Index(
                 fields=["project", "assignment_count", "id"], name="document_queue"
+            ),
+            models.Index(
+                F("project"),
+                F("prediction_uncertainty").desc(nulls_last=True),
+                F("id"),
+                name="document_uncertainty_queue",
             ),
             models.Index(
                 F("project"),

@@ -77,3 +77,33 @@ class PredictionOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}: {self.fate}"
+
+
+class ModelServerEvent(models.Model):
+    """One thing that happened talking to a project's external model server (a failed
+    health check, a timeout, a malformed answer, a run of predictions stored), shown on
+    the project's model page: a bad server is logged there, never a broken screen."""
+
+    class Level(models.TextChoices):
+        INFO = "info"
+        ERROR = "error"
+
+    project = models.ForeignKey(
+        "Project", on_delete=models.CASCADE, related_name="model_server_events"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    step = models.CharField(max_length=20)  # "health", "setup", "predict", "train"
+    message = models.TextField()
+    document = models.ForeignKey(
+        "Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-at"], name="modelserverevent_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.step}: {self.message[:60]}"

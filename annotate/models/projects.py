@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.utils.functional import cached_property
@@ -65,6 +65,31 @@ class Project(models.Model):
     )
     blind = models.BooleanField(
         default=True, help_text="Annotators never see each other's work."
+    )
+    # Models in the loop (annotate.labelling.predicted, annotate.mlbackend).
+    prediction_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Predicted spans scoring below this are not shown to annotators.",
+    )
+    queue_order = models.CharField(
+        max_length=20,
+        choices=[
+            ("imported", "Import order"),
+            ("uncertainty", "Least confident prediction first"),
+        ],
+        default="imported",
+        help_text="Which new documents the queue hands out first.",
+    )
+    model_server_url = models.URLField(
+        blank=True,
+        help_text="A model server speaking Label Studio's ML backend protocol "
+        "(/health, /setup, /predict, /webhook).",
+    )
+    model_server_auth = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Sent as the Authorization header to the model server, if set.",
     )
     # Kept by triggers on annotate_document (migration 0009), so no page counts a
     # corpus of hundreds of thousands of documents to show its size.

@@ -25,7 +25,7 @@ from annotate.access import (
     project_access,
 )
 from annotate.labelling import changes as labelling
-from annotate.labelling import queue
+from annotate.labelling import predicted, queue
 from annotate.labelling.linking import candidates_for
 from annotate.labelling.screen import PART_OF_FRAGMENT, screen_context
 from annotate.labelling.suggestions import suggestions_for
@@ -274,9 +274,16 @@ def _suggestion(
         action, where["origin"] = labelling.add_span, Span.Origin.SUGGESTED
     else:
         action = labelling.dismiss_suggestion
-    return _apply(
+    response = _apply(
         request, access, assignment, form, action, assignment=assignment, **where
     )
+    if response.status_code == 200:  # a model's suggestion: note its fate
+        fate = predicted.Fate.ACCEPTED if accept else predicted.Fate.DISMISSED
+        predicted.record(
+            assignment, start=data["start"], end=data["end"], label=data["label"],
+            fate=fate,
+        )  # fmt: skip
+    return response
 
 
 @require_POST
@@ -288,14 +295,21 @@ def suggestions_accept_all(
     if not form.is_valid():
         return refused(request, form)
     labels = {label.pk: label for label in access.project.labels.entities()}
-    pending = suggestions_for(assignment, list(assignment.spans.all()))
+    spans = list(assignment.spans.all())
+    pending = predicted.merged(
+        suggestions_for(assignment, spans),
+        predicted.predicted_suggestions(assignment, spans),
+    )
     # A page of them per press, so one press stays short however many there are.
     page = pending[: settings.ACCEPT_ALL_LIMIT]
-    return _apply(
+    response = _apply(
         request, access, assignment, form, labelling.accept_suggestions,
         notice=lambda accepted: _accepted_notice(accepted, len(page), len(pending)),
         assignment=assignment, suggestions=page, labels=labels,
     )  # fmt: skip
+    if response.status_code == 200:
+        predicted.record_all(assignment, page, predicted.Fate.ACCEPTED)
+    return response
 
 
 def _accepted_notice(accepted: int, page: int, pending: int) -> str:

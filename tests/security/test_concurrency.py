@@ -24,7 +24,7 @@ from annotate.models import (
     StanceTarget,
 )
 from annotate.review import decisions as review
-from tests.conftest import make_document, member
+from tests.conftest import make_document, member, predicted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 20
@@ -148,11 +148,14 @@ def test_it_submits_once_when_submit_is_pressed_twenty_times(project, screen):
     assert Assignment.objects.filter(document=assignment.document).count() == 1
 
 
-def test_it_never_gives_a_document_more_annotators_than_the_overlap(project):
+def test_it_never_gives_a_document_more_annotators_than_the_overlap(
+    project, queue_order
+):
     project.overlap = 2
     project.save()
     for n in range(5):
         make_document(project, text=f"{TEXT} Day {n}.")
+    predicted(project)
     users = [
         member(project, f"a{n}", Membership.Role.ANNOTATOR) for n in range(THREADS)
     ]
@@ -174,9 +177,10 @@ def test_it_never_gives_a_document_more_annotators_than_the_overlap(project):
     assert sum(row["n"] for row in per_document) == 10  # every slot handed out once
 
 
-def test_it_keeps_slot_counts_equal_to_the_real_assignments(project):
+def test_it_keeps_slot_counts_equal_to_the_real_assignments(project, queue_order):
     for n in range(5):
         make_document(project, text=f"{TEXT} Day {n}.")
+    predicted(project)
     users = [
         member(project, f"a{n}", Membership.Role.ANNOTATOR) for n in range(THREADS)
     ]

@@ -73,6 +73,7 @@ MATRIX: dict[str, Rule] = {
     "annotate:skip": rule("owner", POST, **OWNER),
     "annotate:import": rule("manager", GET, POST),
     "annotate:manage": rule("manager", GET, POST),
+    "annotate:model-server": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
     "annotate:project-stats": rule("reviewer", GET),
     "annotate:project-stats-recompute": rule("reviewer", POST),

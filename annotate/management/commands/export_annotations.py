@@ -46,6 +46,12 @@ class Command(DatabaseCommand):
         parser.add_argument("--split-by", choices=SPLIT_BY, default="story")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
+            "--predictions",
+            action="store_true",
+            help="Each line also carries the models' predictions for its document "
+            "(never as labels). Formats: documents, spans, bio, full.",
+        )
+        parser.add_argument(
             "-o",
             "--output",
             metavar="PATH",
@@ -70,6 +76,7 @@ class Command(DatabaseCommand):
             split=options["split"],
             split_by=options["split_by"],
             seed=options["seed"],
+            predictions=options["predictions"],
         )
         try:
             if output:
@@ -77,8 +84,9 @@ class Command(DatabaseCommand):
             else:
                 report = ExportReport()
                 lines = export_lines(
-                    project, export.format, selection=export.selection, report=report
-                )
+                    project, export.format, selection=export.selection, report=report,
+                    predictions=export.predictions,
+                )  # fmt: skip
                 write_jsonl(lines, self.stdout)
                 self._notes(report.notices, report.warning_count, report.warnings)
         except (ExportError, OSError) as error:
