@@ -289,6 +289,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NEWSAPP_UPLOAD_MAX_BYTES = env_int(
     "NEWSAPP_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1
 )
+# What one .zip (or .gz) may unpack to, whatever its compression ratio, counted as it
+# is read (annotate/ingest/readers/files.py): bytes in all, and files in it.
+ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int(
+    "NEWSAPP_ARCHIVE_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024, minimum=1
+)
+ARCHIVE_MAX_MEMBERS = env_int("NEWSAPP_ARCHIVE_MAX_MEMBERS", 100_000, minimum=1)
 
 # The statistics page serves a stored snapshot younger than this many seconds as it is;
 # an older one is shown while a background task recomputes it.
