@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from newsapp import embedded_db
+from newsapp.headers import static_headers
 from newsapp.pool import check_connection
 
 
@@ -184,6 +185,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Cache-Control: private, no-store for signed-in users and the API (newsapp/headers.py).
+    "newsapp.headers.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -245,6 +248,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Static files carry the security headers pages get (newsapp/headers.py).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -299,6 +304,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NEWSAPP_UPLOAD_MAX_BYTES = env_int(
     "NEWSAPP_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1
 )
+# What one .zip (or .gz) may unpack to, whatever its compression ratio, counted as it
+# is read (annotate/ingest/readers/files.py): bytes in all, and files in it.
+ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int(
+    "NEWSAPP_ARCHIVE_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024, minimum=1
+)
+ARCHIVE_MAX_MEMBERS = env_int("NEWSAPP_ARCHIVE_MAX_MEMBERS", 100_000, minimum=1)
 
 # The statistics page serves a stored snapshot younger than this many seconds as it is;
 # an older one is shown while a background task recomputes it.

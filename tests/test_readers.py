@@ -115,10 +115,8 @@ def test_it_refuses_a_zip_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "zip bomb" in rejection.reason
 
 
-def test_it_refuses_an_archive_too_big_once_unpacked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(files, "MAX_ARCHIVE_BYTES", 1000)
+def test_it_refuses_an_archive_too_big_once_unpacked(tmp_path: Path, settings) -> None:
+    settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES = 1000
     archive = tmp_path / "big.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("a.jsonl", jsonl(*[{"text": "x" * 100}] * 20))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models, transaction
-from django.db.models import F, Func, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+
+from annotate.models.annotations import Rating
 
 # Full-text search is language-neutral: the corpora mix English, Portuguese, Russian...
 SEARCH_CONFIG = "simple"
@@ -40,6 +42,16 @@ class SourceQuerySet(models.QuerySet):
             output_field=models.BooleanField(),
         )
         return self.filter(Q(name__iexact=name) | Q(alias_match)).order_by("id").first()
+
+    def used_in(self, projects) -> SourceQuerySet:
+        """Sources that publish a document of `projects` or that a rating there names."""
+        publishes = Document.objects.filter(
+            publisher=OuterRef("pk"), project__in=projects
+        )
+        rated = Rating.objects.filter(
+            source=OuterRef("pk"), assignment__document__project__in=projects
+        )
+        return self.filter(Exists(publishes) | Exists(rated))
 
     def get_or_create_named(self, name: str, *, domain: str = "") -> Source:
         """The source of that name or alias, created when new. Safe when two requests

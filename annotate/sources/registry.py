@@ -39,11 +39,49 @@ def registry_projects(user) -> QuerySet[Project]:
     return reviewable_projects(user)
 
 
+def visible_sources(user) -> QuerySet[Source]:
+    """The sources of the projects whose registry the user sees (every one for a
+    superuser): names typed in other projects stay there."""
+    if user.is_superuser:
+        return Source.objects.all()
+    return Source.objects.used_in(registry_projects(user))
+
+
+def managed_projects(user) -> QuerySet[Project]:
+    return Project.objects.filter(
+        memberships__user=user,
+        memberships__is_active=True,
+        memberships__role=Membership.Role.MANAGER,
+    )
+
+
 def can_merge_sources(user) -> bool:
-    """Managers of any project and superusers: sources are shared by every project."""
+    """Whether the user may merge any sources at all: superusers, managers of a project."""
     if user.is_superuser:
         return True
-    return user.memberships.active().filter(role=Membership.Role.MANAGER).exists()
+    return user.is_active and managed_projects(user).exists()
+
+
+class MergeRefused(ValueError):
+    """A merge the actor may not make; the message says why."""
+
+
+def merge_refusal(user, *sources: Source) -> str:
+    """Why `user` may not merge `sources`, or "" when they may. Merging rewrites the
+    ratings of every project that uses them, so it is for superusers, or for a manager
+    of every project either source is used in."""
+    if user.is_superuser:
+        return ""
+    if not can_merge_sources(user):
+        return "Merging sources is for managers and superusers."
+    elsewhere = Project.objects.exclude(pk__in=managed_projects(user).values("pk"))
+    for source in sources:
+        if Source.objects.filter(pk=source.pk).used_in(elsewhere).exists():
+            return (
+                f"“{source.name}” is also used in projects you do not manage: "
+                "only a superuser can merge it."
+            )
+    return ""
 
 
 def counted_ratings(projects: QuerySet[Project]) -> QuerySet[Rating]:
@@ -56,11 +94,15 @@ def counted_ratings(projects: QuerySet[Project]) -> QuerySet[Rating]:
     )
 
 
-def search_sources(terms: str) -> QuerySet[Source]:
-    """Sources whose name, an alias or the domain contains `terms`, ignoring case."""
+def search_sources(
+    terms: str, sources: QuerySet[Source] | None = None
+) -> QuerySet[Source]:
+    """Sources (of `sources`, else all) whose name, an alias or the domain contains
+    `terms`, ignoring case."""
+    sources = Source.objects.all() if sources is None else sources
     terms = terms.strip()
     if not terms:
-        return Source.objects.all()
+        return sources
     alias_match = RawSQL(
         "array_to_string(annotate_source.aliases, ' ') ILIKE %s",
         [
@@ -69,7 +111,7 @@ def search_sources(terms: str) -> QuerySet[Source]:
             + "%"
         ],
     )
-    return Source.objects.annotate(alias_match=alias_match).filter(
+    return sources.annotate(alias_match=alias_match).filter(
         Q(name__icontains=terms) | Q(domain__icontains=terms) | Q(alias_match=True)
     )
 
@@ -204,6 +246,9 @@ def merge_sources(*, keep: Source, other: Source, actor) -> SourceMerge:
     A rating of `other` that collides with one of `keep` (the same assignment rated both
     names in the same role) cannot move: the rating already on `keep` stays, and the
     other is stored whole in the SourceMerge record, so no judgement is lost.
+
+    Raises MergeRefused when `actor` may not merge them (merge_refusal), checked with
+    both sources locked, so no project starts using them in between.
     """
     if keep.pk == other.pk:
         raise ValueError("A source cannot be merged into itself.")
@@ -214,6 +259,8 @@ def merge_sources(*, keep: Source, other: Source, actor) -> SourceMerge:
         .filter(pk__in=[keep.pk, other.pk])
     }
     keep, other = locked[keep.pk], locked[other.pk]
+    if refusal := merge_refusal(actor, keep, other):
+        raise MergeRefused(refusal)
     snapshot = _snapshot(other)
     folded = _fold_colliding_ratings(keep, other)
     moved_ratings = Rating.objects.filter(source=other).update(source=keep)

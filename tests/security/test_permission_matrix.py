@@ -90,9 +90,10 @@ MATRIX: dict[str, Rule] = {
     "annotate:export-stream": rule("reviewer", POST),
     "annotate:export-run": rule("reviewer", GET, pk="export-run"),
     "annotate:export-download": rule("reviewer", GET, pk="export-run"),
-    # The source registry is shared by all projects: reviewers/managers of any project.
+    # The source registry: reviewers/managers of any project list their projects'
+    # sources; the world's publisher is used in the world's project only.
     "annotate:source-list": rule("registry", GET),
-    "annotate:source-detail": rule("registry", GET, pk="source"),
+    "annotate:source-detail": rule("reviewer", GET, pk="source"),
     "annotate:source-merge": rule("registry-manager", POST, pk="source"),
     # Setting projects up: superusers and the "project creators" group make projects;
     # managers edit labels and targets, invite, change members, assign documents.
@@ -146,7 +147,7 @@ ALLOWED = {
     "manager": {"manager", "superuser"},
     "creator": {"superuser"},
     "registry": {"reviewer", "manager", "superuser", "outsider"},
-    "registry-manager": {"manager", "superuser", "outsider"},
+    "registry-manager": {"manager", "superuser"},
     "staff": {"superuser"},
 }
 

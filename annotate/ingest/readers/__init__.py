@@ -28,6 +28,7 @@ from annotate.ingest.readers import (
 )
 from annotate.ingest.readers.files import (
     BINARY_SNIFF_BYTES,
+    ArchiveTooBig,
     InputFile,
     binary_problem,
     file_origin,
@@ -108,6 +109,9 @@ def read_file(item: InputFile, format: str) -> Iterator[ReadItem]:
             produced = True
             last_line = int(record.origin.rsplit(":", 1)[1])
             yield record
+    except ArchiveTooBig as error:
+        yield Rejection(file_origin(item.name, last_line), str(error))
+        return
     except READ_ERRORS as error:
         yield Rejection(
             file_origin(item.name, last_line),

@@ -1,7 +1,10 @@
 """The user's PATHs as named binary streams (files, folders, .zip and .gz), and decoding.
 
 Archives are streamed member by member, never extracted to disk, so an import reads in
-constant memory whatever the archive holds.
+constant memory whatever the archive holds. What an archive (a .zip, or a .gz on its
+own) may unpack to is limited whatever its compression ratio: in members
+(ARCHIVE_MAX_MEMBERS) and in bytes (ARCHIVE_MAX_UNCOMPRESSED_BYTES), counted as they
+are read, so a .gz inside a .zip or a lying header cannot get round it.
 """
 
 from __future__ import annotations
@@ -17,17 +20,71 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from charset_normalizer import from_bytes
+from django.conf import settings
 
 from annotate.ingest.records import Rejection
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-MAX_ARCHIVE_BYTES = 4 * 1024**3
-# Real text compresses 3-20x; a member past this ratio (and big enough to matter) is a bomb.
+# Real text compresses 3-20x; a member, or a whole archive, past this ratio (and big
+# enough to matter) is a bomb.
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_FROM_BYTES = 16 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 UNSAFE_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class ArchiveTooBig(OSError):
+    """An archive unpacked past ARCHIVE_MAX_UNCOMPRESSED_BYTES while it was read."""
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What one archive may still unpack to, shared by all of its members."""
+
+    archive: str
+    limit: int
+    used: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.used > self.limit
+
+    def take(self, size: int, member: str) -> None:
+        self.used += size
+        if self.spent:
+            raise ArchiveTooBig(
+                f"refused: the archive unpacks to more than {_mb(self.limit)}, the "
+                f"limit (ARCHIVE_MAX_UNCOMPRESSED_BYTES); reading stopped in {member}, "
+                "and no member after it was read"
+            )
+
+
+class _Metered(io.RawIOBase):
+    """A stream that charges what is read from it to its archive's budget."""
+
+    def __init__(self, stream: BinaryIO, budget: _Budget, member: str) -> None:
+        self.stream, self.budget, self.member = stream, budget, member
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.stream.read(len(buffer))
+        self.budget.take(len(data), self.member)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _metered(stream: BinaryIO, budget: _Budget, member: str) -> BinaryIO:
+    return io.BufferedReader(_Metered(stream, budget, member), buffer_size=64 * 1024)
+
+
+def _mb(size: int) -> str:
+    if size < 1024**2:
+        return f"{size:,} bytes"
+    whole = size % 1024**2 == 0
+    return f"{size / 1024**2:,.0f} MB" if whole else f"{size / 1024**2:,.1f} MB"
 
 
 @dataclass(slots=True)
@@ -85,8 +142,9 @@ def _open_file(path: Path, name: str) -> Iterator[InputFile | Rejection]:
     if lowered.endswith(".zip"):
         yield from _open_zip(path, name)
     elif lowered.endswith(".gz"):
+        budget = _Budget(name, settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES)
         with gzip.open(path, "rb") as stream:
-            yield _gzip_input(name, stream)
+            yield _gzip_input(name, _metered(stream, budget, name))
     else:
         with path.open("rb") as stream:
             yield InputFile(name, name, stream)
@@ -102,6 +160,9 @@ def _gzip_input(name: str, stream: BinaryIO) -> InputFile | Rejection:
 
 
 def _open_zip(path: Path, name: str) -> Iterator[InputFile | Rejection]:
+    if problem := _member_count_problem(path):
+        yield Rejection(file_origin(name), problem)
+        return
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -116,16 +177,46 @@ def _open_zip(path: Path, name: str) -> Iterator[InputFile | Rejection]:
         if problem:
             yield Rejection(file_origin(name), problem)
             return
+        budget = _Budget(name, settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES)
         for info in members:
-            yield from _open_member(archive, info, f"{name}/{info.filename}")
+            yield from _open_member(archive, info, f"{name}/{info.filename}", budget)
+            if budget.spent:
+                return  # the member's reader said so where it stopped
+
+
+def _member_count_problem(path: Path) -> str:
+    """Too many members, told from the archive's end record before its directory is
+    read: zipfile holds the whole directory in memory, some 500 bytes a member."""
+    limit = settings.ARCHIVE_MAX_MEMBERS
+    try:
+        with path.open("rb") as stream:
+            end = zipfile._EndRecData(stream)  # also reads zip64 end records
+    except OSError:
+        return ""  # ZipFile says what is wrong with it
+    count = end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+    if count > limit:
+        return (
+            f"refused: the archive holds {count:,} entries, over the limit of "
+            f"{limit:,} (ARCHIVE_MAX_MEMBERS); nothing of it was read"
+        )
+    return ""
 
 
 def _bomb_problem(members: list[zipfile.ZipInfo]) -> str:
+    """What the archive's directory says it unpacks to, checked before anything is
+    read (reading checks it again, see _Budget)."""
     total = sum(info.file_size for info in members)
-    if total > MAX_ARCHIVE_BYTES:
+    members_limit = settings.ARCHIVE_MAX_MEMBERS
+    bytes_limit = settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES
+    if len(members) > members_limit:
         return (
-            f"refused: the archive would unpack to {total // 1024**2} MB, over the "
-            f"{MAX_ARCHIVE_BYTES // 1024**2} MB limit (a zip bomb?)"
+            f"refused: the archive holds {len(members):,} files, over the limit of "
+            f"{members_limit:,} (ARCHIVE_MAX_MEMBERS); nothing of it was read"
+        )
+    if total > bytes_limit:
+        return (
+            f"refused: the archive would unpack to {_mb(total)}, over the limit of "
+            f"{_mb(bytes_limit)} (ARCHIVE_MAX_UNCOMPRESSED_BYTES); nothing of it was read"
         )
     for info in members:
         ratio = info.file_size / max(info.compress_size, 1)
@@ -134,11 +225,20 @@ def _bomb_problem(members: list[zipfile.ZipInfo]) -> str:
                 f"refused: {info.filename} is compressed {ratio:.0f} to 1, which no "
                 "real text is (a zip bomb?)"
             )
+    # Many members, each just under the size checked above, add up all the same.
+    packed = sum(info.compress_size for info in members)
+    ratio = total / max(packed, 1)
+    if total > RATIO_CHECK_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+        return (
+            f"refused: the archive would unpack {_mb(packed)} into {_mb(total)}, "
+            f"{ratio:.0f} to 1, over the limit of {MAX_COMPRESSION_RATIO} to 1 that no "
+            "real text reaches (a zip bomb?); nothing of it was read"
+        )
     return ""
 
 
 def _open_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: _Budget
 ) -> Iterator[InputFile | Rejection]:
     member = info.filename
     parts = re.split(r"[/\\]", member)
@@ -159,9 +259,9 @@ def _open_member(
     with archive.open(info) as stream:
         if lowered.endswith(".gz"):
             with gzip.GzipFile(fileobj=stream, mode="rb") as inner:
-                yield _gzip_input(name, inner)
+                yield _gzip_input(name, _metered(inner, budget, name))
         else:
-            yield InputFile(name, name, stream)
+            yield InputFile(name, name, _metered(stream, budget, name))
 
 
 def peek_head(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
