@@ -6,7 +6,9 @@ projects of several sizes so that growth with the corpus shows.
 
 Each size is a bench/scaled.py project (about 10 spans per document, three annotators
 each). Into it goes, for the run only, one long document on which an annotator has 500
-spans: the annotation page and its htmx actions are timed there.
+spans: the annotation page and its htmx actions are timed there; then again, for the
+page and a span save, with the project's suggestion vocabulary grown to 5,000 strings
+(another document's spans, in part strings found in the long one).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -50,6 +53,7 @@ from bench.corpus import articles  # noqa: E402
 from bench.scaled import SENTENCE, member, scaled_project  # noqa: E402
 
 SPANS_ON_PAGE = 500
+VOCABULARY_TERMS = 5_000
 
 
 @dataclass
@@ -137,6 +141,62 @@ def tear_down(world: World) -> None:
         document__project=world.project, annotator=world.newcomer
     ).delete()
     world.document.delete()
+    Document.objects.filter(project=world.project, title=VOCABULARY_TITLE).delete()
+
+
+VOCABULARY_TITLE = "Bench: the vocabulary"
+VOCABULARY_CASES = (
+    "annotation page, 5,000-term vocabulary",
+    "add span, 5,000-term vocabulary (htmx)",
+    "delete span, 5,000-term vocabulary (htmx)",
+)
+
+
+def grow_vocabulary(world: World) -> int:
+    """Another annotator labels VOCABULARY_TERMS strings, one a line of a document of
+    their own: the names (runs of capitalised words) of other generated articles, many
+    of which the long document holds too, then made-up names found nowhere."""
+    names: dict[str, None] = {}
+    for item in articles(40, seed=11):
+        for match in re.finditer(r"[A-Z]\w+(?: [A-Z]\w+){0,2}", item["text"]):
+            names.setdefault(match.group())
+    number = 0
+    while len(names) < VOCABULARY_TERMS:
+        names.setdefault(f"Ndiaye{number} Kourouma{number}")
+        number += 1
+    terms = list(names)[:VOCABULARY_TERMS]
+    text = "\n".join(terms)
+    document = Document.objects.create(
+        project=world.project, text=text, raw=text, title=VOCABULARY_TITLE,
+        content_hash=DocumentRecord(text=text, raw=text, origin="bench").content_hash,
+    )  # fmt: skip
+    labeller = member(world.project, "bench-annotator-0", "annotator")
+    assignment = Assignment.objects.create(document=document, annotator=labeller)
+    labels = list(Label.objects.filter(project=world.project, kind="entity"))
+    spans, start = [], 0
+    for number, term in enumerate(terms):
+        end = start + len(term)
+        label = labels[number % len(labels)]
+        spans.append(
+            Span(assignment=assignment, start=start, end=end, text=term, label=label)
+        )
+        start = end + 1
+    Span.objects.bulk_create(spans)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE annotate_span")
+    cache.clear()  # the vocabulary is read afresh
+    return len(terms)
+
+
+def vocabulary_cases(world: World) -> dict[str, Case]:
+    """The page and span saves once the vocabulary has VOCABULARY_TERMS strings."""
+    grow_vocabulary(world)
+    cases = annotation_cases(world)
+    return {
+        "annotation page, 5,000-term vocabulary": cases["annotation page (500 spans)"],
+        "add span, 5,000-term vocabulary (htmx)": cases["add span (htmx)"],
+        "delete span, 5,000-term vocabulary (htmx)": cases["delete span (htmx)"],
+    }
 
 
 def annotation_cases(world: World) -> dict[str, Case]:
@@ -305,13 +365,16 @@ def measure_size(documents: int, runs: int, skip: list[str]) -> dict:
     try:
         spans = Span.objects.filter(assignment__document__project=world.project)
         figures = {"documents": documents, "spans": spans.count(), "views": {}}
-        for person, cases in (
-            (world.annotator, annotation_cases(world)),
-            (world.newcomer, newcomer_cases(world)),
-            (world.reviewer, reviewer_cases(world)),
-        ):
+        phases = [
+            (world.annotator, annotation_cases),
+            (world.newcomer, newcomer_cases),
+            (world.reviewer, reviewer_cases),
+        ]
+        if not all(any(word in name for word in skip) for name in VOCABULARY_CASES):
+            phases.append((world.annotator, vocabulary_cases))
+        for person, cases_of in phases:
             client = client_for(person)
-            for name, case in cases.items():
+            for name, case in cases_of(world).items():
                 if any(word in name for word in skip):
                     continue
                 measure(client, case, 2)  # warm the caches the way a session would
