@@ -8,7 +8,10 @@ Each size is a bench/scaled.py project (about 10 spans per document, three annot
 each). Into it goes, for the run only, one long document on which an annotator has 500
 spans: the annotation page and its htmx actions are timed there; then again, for the
 page and a span save, with the project's suggestion vocabulary grown to 5,000 strings
-(another document's spans, in part strings found in the long one).
+(another document's spans, in part strings found in the long one). Last, the server
+CPU of one labelled document as issue 20 compares it with Label Studio's: next, the
+page, 10 span saves and submit on one of the project's ~3 KB documents, this process's
+CPU (Django, and the test client's small share) plus PostgreSQL's.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsapp.settings")
@@ -50,7 +55,12 @@ from annotate.models import (  # noqa: E402
     StanceTarget,
 )
 from bench.corpus import articles  # noqa: E402
-from bench.scaled import SENTENCE, member, scaled_project  # noqa: E402
+from bench.scaled import (  # noqa: E402
+    SENTENCE,
+    SPAN_PLACES,
+    member,
+    scaled_project,
+)
 
 SPANS_ON_PAGE = 500
 VOCABULARY_TERMS = 5_000
@@ -380,9 +390,89 @@ def measure_size(documents: int, runs: int, skip: list[str]) -> dict:
                 measure(client, case, 2)  # warm the caches the way a session would
                 figures["views"][name] = measure(client, case, runs)
                 print_row(documents, name, figures["views"][name])
+        if not any(word in "labelled document" for word in skip):
+            labelled = figures["labelled_document"] = labelled_document(world, runs)
+            print(
+                f"{documents:>9,}  labelled document (next, page, {LABELLED_SPANS} span "
+                f"saves, submit): server CPU p50 {labelled['cpu_ms_p50']:.1f} ms = "
+                f"{labelled['python_ms_p50']:.1f} Django + "
+                f"{labelled['postgres_ms_p50']:.1f} PostgreSQL",
+                flush=True,
+            )
         return figures
     finally:
         tear_down(world)
+
+
+LABELLED_SPANS = 10
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of the embedded PostgreSQL's processes (0 for an external one)."""
+    pid_file = Path(settings.DATABASES["default"]["HOST"]) / "postmaster.pid"
+    try:
+        master = psutil.Process(int(pid_file.read_text().split()[0]))
+        processes = [master, *master.children(recursive=True)]
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        total += times.user + times.system
+    return total
+
+
+def labelled_document(world: World, runs: int) -> dict:
+    """Server CPU (ms, p50 over `runs` documents) of next, the page, LABELLED_SPANS
+    span saves and submit, by the newcomer on fresh ~3 KB documents: the annotation
+    issue 20 measures in Label Studio (43 ms there, ../shared/peers)."""
+    client = client_for(world.newcomer)
+    slug = world.project.slug
+    person = world.project.labels.get(kind="entity", name="PERSON").pk
+    htmx = {"HX-Request": "true"}
+    spans = [
+        (k * len(SENTENCE) + place, k * len(SENTENCE) + place + length)
+        for k in range(LABELLED_SPANS)
+        for place, length in [SPAN_PLACES[k % len(SPAN_PLACES)]]
+    ]
+    python, postgres = [], []
+    for run in range(runs + 2):  # the first two warm the caches
+        started, started_pg = time.process_time(), postgres_cpu_seconds()
+        answer = client.get(reverse("annotate:next", args=[slug]))
+        page = answer["Location"]
+        pk = int(page.rstrip("/").rsplit("/", 1)[1])
+        answers = [answer, client.get(page)]
+        for start, end in spans:
+            data = {
+                "start": start,
+                "end": end,
+                "text": SENTENCE[start % len(SENTENCE) :][: end - start],
+                "label": person,
+            }
+            answers.append(
+                client.post(
+                    reverse("annotate:span-create", args=[slug, pk]), data, headers=htmx
+                )
+            )
+        answers.append(
+            client.post(reverse("annotate:submit", args=[slug, pk]), headers=htmx)
+        )
+        ended, ended_pg = time.process_time(), postgres_cpu_seconds()
+        if bad := [a.status_code for a in answers if a.status_code >= 400]:
+            raise SystemExit(f"labelling a document in {slug}: answers {bad}")
+        if run >= 2:
+            python.append((ended - started) * 1000)
+            postgres.append((ended_pg - started_pg) * 1000)
+    total = [a + b for a, b in zip(python, postgres, strict=True)]
+    return {
+        "requests": 3 + LABELLED_SPANS,
+        "cpu_ms_p50": round(statistics.median(total), 1),
+        "python_ms_p50": round(statistics.median(python), 1),
+        "postgres_ms_p50": round(statistics.median(postgres), 1),
+    }
 
 
 def print_row(documents: int, name: str, figures: dict) -> None:
