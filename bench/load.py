@@ -134,6 +134,8 @@ STANCE_ROW = re.compile(
 )
 FLASH = re.compile(r'<p id="flash"[^>]*>(.*?)</p>', re.S)
 TAG = re.compile(r"<[^>]+>")
+# The label's name drawn at a mark's start (span or suggestion): not part of the text.
+LABEL_TAG = re.compile(r'<span class="tag[^"]*">[^<]*</span>')
 KINDS = ("next", "page", "span", "stance", "rating", "submit")
 
 
@@ -514,7 +516,7 @@ def parse_page(assignment: int, path: str, body: str) -> Page | None:
         assignment=assignment,
         path=path,
         # What the browser's selection sees: the text without the marks.
-        text=html.unescape(TAG.sub("", text.group(2))),
+        text=html.unescape(TAG.sub("", LABEL_TAG.sub("", text.group(2)))),
         version=int(text.group(1)),
         csrf=csrf.group(1),
         stance={"target": int(stance.group(1)), "seen_label": int(stance.group(2))},

@@ -19,6 +19,11 @@ PER_DOCUMENT = (
     "review screen",
 )
 PER_DOCUMENT_P95_MS = 50
+# A span save's server time at p50, on the 500-span page with 5,000 strings to suggest.
+SPAN_SAVE = "add span, 5,000-term vocabulary (htmx)"
+SPAN_SAVE_P50_MS = 5
+# Label Studio 1.23.2's server CPU for the same annotation (../shared/peers, issue 20).
+LABEL_STUDIO_DOCUMENT_CPU_MS = 43
 MEMORY_GROWTH = 1.25  # peak RSS at the biggest export over the smallest
 # docs/benchmarks.md ends with notes written by hand (how the parts measure, what keeps
 # the screens flat); a new report replaces what is above this line and keeps the rest.
@@ -210,6 +215,34 @@ def view_targets(sizes: list[dict]) -> list[dict]:
             "unchanged",
             ", ".join(grown) or "unchanged",
             not grown,
+        ),
+        *span_save_targets(big),
+    ]
+
+
+def span_save_targets(big: dict) -> list[dict]:
+    found = []
+    if labelled := big.get("labelled_document"):
+        cpu = labelled["cpu_ms_p50"]
+        found.append(
+            target(
+                "server CPU of a labelled document (next, page, 10 span saves, submit)",
+                f"≤ {LABEL_STUDIO_DOCUMENT_CPU_MS} ms (Label Studio)",
+                f"{cpu:.0f} ms ({labelled['python_ms_p50']:.0f} Django + "
+                f"{labelled['postgres_ms_p50']:.0f} PostgreSQL)",
+                cpu <= LABEL_STUDIO_DOCUMENT_CPU_MS,
+            )
+        )
+    if SPAN_SAVE not in big["views"]:
+        return found
+    p50 = big["views"][SPAN_SAVE]["p50_ms"]
+    return [
+        *found,
+        target(
+            f"span save p50, 500 spans and 5,000 strings, {big['documents']:,} documents",
+            f"≤ {SPAN_SAVE_P50_MS} ms",
+            f"{p50:.1f} ms",
+            p50 <= SPAN_SAVE_P50_MS,
         ),
     ]
 

@@ -6,7 +6,12 @@ projects of several sizes so that growth with the corpus shows.
 
 Each size is a bench/scaled.py project (about 10 spans per document, three annotators
 each). Into it goes, for the run only, one long document on which an annotator has 500
-spans: the annotation page and its htmx actions are timed there.
+spans: the annotation page and its htmx actions are timed there; then again, for the
+page and a span save, with the project's suggestion vocabulary grown to 5,000 strings
+(another document's spans, in part strings found in the long one). Last, the server
+CPU of one labelled document as issue 20 compares it with Label Studio's: next, the
+page, 10 span saves and submit on one of the project's ~3 KB documents, this process's
+CPU (Django, and the test client's small share) plus PostgreSQL's.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsapp.settings")
 os.environ.setdefault("NEWSAPP_PLAIN_STATIC", "1")
@@ -31,6 +38,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -47,9 +55,15 @@ from annotate.models import (  # noqa: E402
     StanceTarget,
 )
 from bench.corpus import articles  # noqa: E402
-from bench.scaled import SENTENCE, member, scaled_project  # noqa: E402
+from bench.scaled import (  # noqa: E402
+    SENTENCE,
+    SPAN_PLACES,
+    member,
+    scaled_project,
+)
 
 SPANS_ON_PAGE = 500
+VOCABULARY_TERMS = 5_000
 
 
 @dataclass
@@ -137,6 +151,62 @@ def tear_down(world: World) -> None:
         document__project=world.project, annotator=world.newcomer
     ).delete()
     world.document.delete()
+    Document.objects.filter(project=world.project, title=VOCABULARY_TITLE).delete()
+
+
+VOCABULARY_TITLE = "Bench: the vocabulary"
+VOCABULARY_CASES = (
+    "annotation page, 5,000-term vocabulary",
+    "add span, 5,000-term vocabulary (htmx)",
+    "delete span, 5,000-term vocabulary (htmx)",
+)
+
+
+def grow_vocabulary(world: World) -> int:
+    """Another annotator labels VOCABULARY_TERMS strings, one a line of a document of
+    their own: the names (runs of capitalised words) of other generated articles, many
+    of which the long document holds too, then made-up names found nowhere."""
+    names: dict[str, None] = {}
+    for item in articles(40, seed=11):
+        for match in re.finditer(r"[A-Z]\w+(?: [A-Z]\w+){0,2}", item["text"]):
+            names.setdefault(match.group())
+    number = 0
+    while len(names) < VOCABULARY_TERMS:
+        names.setdefault(f"Ndiaye{number} Kourouma{number}")
+        number += 1
+    terms = list(names)[:VOCABULARY_TERMS]
+    text = "\n".join(terms)
+    document = Document.objects.create(
+        project=world.project, text=text, raw=text, title=VOCABULARY_TITLE,
+        content_hash=DocumentRecord(text=text, raw=text, origin="bench").content_hash,
+    )  # fmt: skip
+    labeller = member(world.project, "bench-annotator-0", "annotator")
+    assignment = Assignment.objects.create(document=document, annotator=labeller)
+    labels = list(Label.objects.filter(project=world.project, kind="entity"))
+    spans, start = [], 0
+    for number, term in enumerate(terms):
+        end = start + len(term)
+        label = labels[number % len(labels)]
+        spans.append(
+            Span(assignment=assignment, start=start, end=end, text=term, label=label)
+        )
+        start = end + 1
+    Span.objects.bulk_create(spans)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE annotate_span")
+    cache.clear()  # the vocabulary is read afresh
+    return len(terms)
+
+
+def vocabulary_cases(world: World) -> dict[str, Case]:
+    """The page and span saves once the vocabulary has VOCABULARY_TERMS strings."""
+    grow_vocabulary(world)
+    cases = annotation_cases(world)
+    return {
+        "annotation page, 5,000-term vocabulary": cases["annotation page (500 spans)"],
+        "add span, 5,000-term vocabulary (htmx)": cases["add span (htmx)"],
+        "delete span, 5,000-term vocabulary (htmx)": cases["delete span (htmx)"],
+    }
 
 
 def annotation_cases(world: World) -> dict[str, Case]:
@@ -305,21 +375,104 @@ def measure_size(documents: int, runs: int, skip: list[str]) -> dict:
     try:
         spans = Span.objects.filter(assignment__document__project=world.project)
         figures = {"documents": documents, "spans": spans.count(), "views": {}}
-        for person, cases in (
-            (world.annotator, annotation_cases(world)),
-            (world.newcomer, newcomer_cases(world)),
-            (world.reviewer, reviewer_cases(world)),
-        ):
+        phases = [
+            (world.annotator, annotation_cases),
+            (world.newcomer, newcomer_cases),
+            (world.reviewer, reviewer_cases),
+        ]
+        if not all(any(word in name for word in skip) for name in VOCABULARY_CASES):
+            phases.append((world.annotator, vocabulary_cases))
+        for person, cases_of in phases:
             client = client_for(person)
-            for name, case in cases.items():
+            for name, case in cases_of(world).items():
                 if any(word in name for word in skip):
                     continue
                 measure(client, case, 2)  # warm the caches the way a session would
                 figures["views"][name] = measure(client, case, runs)
                 print_row(documents, name, figures["views"][name])
+        if not any(word in "labelled document" for word in skip):
+            labelled = figures["labelled_document"] = labelled_document(world, runs)
+            print(
+                f"{documents:>9,}  labelled document (next, page, {LABELLED_SPANS} span "
+                f"saves, submit): server CPU p50 {labelled['cpu_ms_p50']:.1f} ms = "
+                f"{labelled['python_ms_p50']:.1f} Django + "
+                f"{labelled['postgres_ms_p50']:.1f} PostgreSQL",
+                flush=True,
+            )
         return figures
     finally:
         tear_down(world)
+
+
+LABELLED_SPANS = 10
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of the embedded PostgreSQL's processes (0 for an external one)."""
+    pid_file = Path(settings.DATABASES["default"]["HOST"]) / "postmaster.pid"
+    try:
+        master = psutil.Process(int(pid_file.read_text().split()[0]))
+        processes = [master, *master.children(recursive=True)]
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        total += times.user + times.system
+    return total
+
+
+def labelled_document(world: World, runs: int) -> dict:
+    """Server CPU (ms, p50 over `runs` documents) of next, the page, LABELLED_SPANS
+    span saves and submit, by the newcomer on fresh ~3 KB documents: the annotation
+    issue 20 measures in Label Studio (43 ms there, ../shared/peers)."""
+    client = client_for(world.newcomer)
+    slug = world.project.slug
+    person = world.project.labels.get(kind="entity", name="PERSON").pk
+    htmx = {"HX-Request": "true"}
+    spans = [
+        (k * len(SENTENCE) + place, k * len(SENTENCE) + place + length)
+        for k in range(LABELLED_SPANS)
+        for place, length in [SPAN_PLACES[k % len(SPAN_PLACES)]]
+    ]
+    python, postgres = [], []
+    for run in range(runs + 2):  # the first two warm the caches
+        started, started_pg = time.process_time(), postgres_cpu_seconds()
+        answer = client.get(reverse("annotate:next", args=[slug]))
+        page = answer["Location"]
+        pk = int(page.rstrip("/").rsplit("/", 1)[1])
+        answers = [answer, client.get(page)]
+        for start, end in spans:
+            data = {
+                "start": start,
+                "end": end,
+                "text": SENTENCE[start % len(SENTENCE) :][: end - start],
+                "label": person,
+            }
+            answers.append(
+                client.post(
+                    reverse("annotate:span-create", args=[slug, pk]), data, headers=htmx
+                )
+            )
+        answers.append(
+            client.post(reverse("annotate:submit", args=[slug, pk]), headers=htmx)
+        )
+        ended, ended_pg = time.process_time(), postgres_cpu_seconds()
+        if bad := [a.status_code for a in answers if a.status_code >= 400]:
+            raise SystemExit(f"labelling a document in {slug}: answers {bad}")
+        if run >= 2:
+            python.append((ended - started) * 1000)
+            postgres.append((ended_pg - started_pg) * 1000)
+    total = [a + b for a, b in zip(python, postgres, strict=True)]
+    return {
+        "requests": 3 + LABELLED_SPANS,
+        "cpu_ms_p50": round(statistics.median(total), 1),
+        "python_ms_p50": round(statistics.median(python), 1),
+        "postgres_ms_p50": round(statistics.median(postgres), 1),
+    }
 
 
 def print_row(documents: int, name: str, figures: dict) -> None:

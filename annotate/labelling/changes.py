@@ -11,7 +11,8 @@ did raises Conflict, and the caller shows the fresh state with the message.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from annotate.labelling.undone import Undone, describe
 from annotate.models import (
@@ -91,15 +92,31 @@ def _expect_label(span: Span, *, label: Label, seen_label: int | None) -> None:
 def _add_span(
     assignment: Assignment, start: int, end: int, label: Label, origin: str
 ) -> tuple[Span, bool]:
-    # get_or_create retries the read when a concurrent request inserted the same span
-    # (span_unique), so a double-click makes one span.
-    return Span.objects.get_or_create(
-        assignment=assignment,
-        start=start,
-        end=end,
-        label=label,
-        defaults={"text": assignment.document.text[start:end], "origin": origin},
-    )
+    """The span, and whether it is new: one INSERT ... ON CONFLICT DO NOTHING (not
+    get_or_create's read, savepoint, insert and release), so a double-click or a
+    concurrent twin makes one span; the existing span is read only then."""
+    text = assignment.document.text[start:end]
+    span = Span(
+        assignment=assignment, start=start, end=end, label=label, text=text,
+        origin=origin, created_at=timezone.now(),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {Span._meta.db_table} (assignment_id, start, "end", '
+            "label_id, text, entity_id, origin, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, NULL, %s, %s) "
+            "ON CONFLICT ON CONSTRAINT span_unique DO NOTHING RETURNING id",
+            [assignment.pk, start, end, label.pk, text, origin, span.created_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        found = Span.objects.get(
+            assignment=assignment, start=start, end=end, label=label
+        )
+        return found, False
+    span.pk = row[0]
+    span._state.adding, span._state.db = False, connection.alias
+    return span, True
 
 
 def add_span(

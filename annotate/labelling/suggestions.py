@@ -7,24 +7,34 @@ and their labels come from the spans of the project's *other* documents (anyone'
 gold, imported) and from this document's imported pre-annotations, never from a
 person's version of it, the annotator's own included (as elsewhere, their own spans
 are no reason to suggest a string). That vocabulary is counted in one query for the
-document, so a peer's change here can never show through a stale count."""
+document, so a peer's change here can never show through a stale count.
+
+The strings are found by an Aho–Corasick automaton (annotate.labelling.matcher) built
+once per vocabulary version and kept in the process; the occurrences in a document are
+kept beside it. A request only filters them: what the annotator labelled (a string
+they labelled counts once less, as before) and dismissed, and retired labels, are
+applied after matching and never change the automaton."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
+import itertools
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count
 
+from annotate.labelling.matcher import MIN_TERM_CHARS, Matcher, matcher_for
 from annotate.models import Assignment, Span
 
 # The most used (string, label) pairs; enough for a project's vocabulary.
 MAX_TERMS = 5000
-MIN_TERM_CHARS = 2
 VOCABULARY_SECONDS = 60
+# Vocabularies kept in a process (a blind project has one per document).
+KEPT_VOCABULARIES = 256
+
+__all__ = ["MIN_TERM_CHARS", "Suggestion", "Vocabulary", "suggestions_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,87 +49,151 @@ class Suggestion:
         return f"{self.start}-{self.end}-{self.label_id}"
 
 
-def suggestions_for(assignment: Assignment, own_spans: list[Span]) -> list[Suggestion]:
-    """Where known strings occur in the document and the annotator has no span yet."""
+@dataclass(eq=False)
+class Vocabulary:
+    """One version of a vocabulary: the (string, label) pairs with their use counts,
+    most used first, and the automaton of its strings. Immutable once made; what is
+    derived from it (the label of each string, per set of retired labels) is kept."""
+
+    uses: dict[tuple[str, int], int]
+    project_id: int
+    matcher: Matcher = field(init=False)
+    # string -> [(label, uses), ...] in the order of `uses`
+    pairs: dict[str, list[tuple[int, int]]] = field(init=False)
+    _labels: dict[frozenset[int], dict[str, int]] = field(
+        init=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self.pairs = {}
+        for (text, label_id), count in self.uses.items():
+            if len(text.strip()) >= MIN_TERM_CHARS:
+                self.pairs.setdefault(text, []).append((label_id, count))
+        self.matcher = matcher_for(self.project_id, frozenset(self.pairs))
+
+    def labels(self, retired: frozenset[int]) -> dict[str, int]:
+        """Each string's most used label that is not retired (ties: the first counted)."""
+        found = self._labels.get(retired)
+        if found is None:
+            found = {}
+            for text, pairs in self.pairs.items():
+                label_id = _most_used(pairs, retired, Counter(), text)
+                if label_id is not None:
+                    found[text] = label_id
+            self._labels[retired] = found
+        return found
+
+    def suggestions(
+        self,
+        text: str,
+        *,
+        document_key: object,
+        retired: frozenset[int],
+        own: list[tuple[str, int, int, int]],
+        dismissed: set[tuple[int, int, int]],
+        subtract_own: bool,
+    ) -> list[Suggestion]:
+        """The strings found in `text`, leftmost first and the longest at one place,
+        without overlaps; `own` are the annotator's spans as (text, label, start, end):
+        where they are nothing is suggested and, with `subtract_own`, each counts one
+        use less of its string."""
+        labels = self.labels(retired)
+        changed: dict[str, int | None] = {}
+        if subtract_own:
+            own_uses = Counter((span[0], span[1]) for span in own)
+            for term in {term for term, _ in own_uses if term in self.pairs}:
+                changed[term] = _most_used(self.pairs[term], retired, own_uses, term)
+        taken = {(span[2], span[3]) for span in own}
+        found, free_from = [], 0
+        for start, end, term in self.matcher.occurrences(text, document_key):
+            if start < free_from:
+                continue
+            label_id = changed[term] if term in changed else labels.get(term)
+            if label_id is None:
+                continue  # not a suggestion for this annotator: a shorter one may be
+            free_from = end
+            if (start, end) not in taken and (start, end, label_id) not in dismissed:
+                found.append(Suggestion(start, end, label_id, term))
+        return found
+
+
+def _most_used(
+    pairs: list[tuple[int, int]], retired: frozenset[int], less: Counter, text: str
+) -> int | None:
+    best, best_uses = None, 0
+    for label_id, count in pairs:
+        uses = count - less[(text, label_id)]
+        if uses > best_uses and label_id not in retired:
+            best, best_uses = label_id, uses
+    return best
+
+
+def suggestions_for(assignment: Assignment, own_spans: list) -> list[Suggestion]:
+    """Where known strings occur in the document and the annotator has no span yet.
+    `own_spans` have text, label_id, start and end (Span rows or the screen's)."""
     document = assignment.document
-    if document.project.blind:
-        uses = Counter(blind_vocabulary(document.project_id, document.pk))
+    project = document.project
+    if project.blind:
+        vocabulary = _vocabulary(project.pk, document.pk)
     else:
-        uses = Counter(project_vocabulary(document.project_id))
-        # What this screen already shows is not a reason to suggest it here.
-        uses.subtract((span.text, span.label_id) for span in own_spans)
-    # Retired labels are not proposed again (label_list: loaded once per request).
-    retired = {label.pk for label in document.project.label_list if label.retired}
-    label_of: dict[str, int] = {}
-    for (text, label_id), count in uses.most_common():
-        if label_id in retired:
-            continue
-        if count > 0 and len(text.strip()) >= MIN_TERM_CHARS:
-            label_of.setdefault(text, label_id)  # the label used most for that string
-    if not label_of:
+        vocabulary = _vocabulary(project.pk, None)
+    if not vocabulary.pairs:
         return []
-    taken = {(span.start, span.end) for span in own_spans}
+    # Retired labels are not proposed again (label_list: loaded once per request).
+    retired = frozenset(label.pk for label in project.label_list if label.retired)
     dismissed = set(
         assignment.dismissed_suggestions.values_list("start", "end", "label_id")
     )
-    found = []
-    for match in _pattern(tuple(sorted(label_of))).finditer(document.text):
-        label_id = label_of[match.group()]
-        if (match.start(), match.end()) not in taken and (
-            match.start(),
-            match.end(),
-            label_id,
-        ) not in dismissed:
-            found.append(
-                Suggestion(match.start(), match.end(), label_id, match.group())
-            )
-    return found
-
-
-def project_vocabulary(project_id: int) -> dict[tuple[str, int], int]:
-    """The project's most used (string, label) pairs and their use counts. Counting
-    them reads every span of the project, so the result is kept for a minute in each
-    process: a string labelled elsewhere is suggested here a minute later at most."""
-    key = f"suggestions:vocabulary:{project_id}"
-    vocabulary = cache.get(key)
-    if vocabulary is None:
-        rows = (
-            Span.objects.filter(assignment__document__project_id=project_id)
-            .values_list("text", "label_id")
-            .annotate(uses=Count("id"))
-            .order_by("-uses")[:MAX_TERMS]
-        )
-        vocabulary = {(text, label_id): uses for text, label_id, uses in rows}
-        cache.set(key, vocabulary, VOCABULARY_SECONDS)
-    return vocabulary
-
-
-def blind_vocabulary(project_id: int, document_id: int) -> dict[tuple[str, int], int]:
-    """The vocabulary of a blind project as seen from one document: every span of the
-    project but people's versions of that document (imported pre-annotations of it
-    count). Kept for a minute per document in each process, like project_vocabulary;
-    nothing done to the document itself can change it, so it needs no invalidation."""
-    key = f"suggestions:blind-vocabulary:{project_id}:{document_id}"
-    vocabulary = cache.get(key)
-    if vocabulary is None:
-        rows = (
-            Span.objects.filter(assignment__document__project_id=project_id)
-            .exclude(assignment__document_id=document_id, assignment__is_imported=False)
-            .values_list("text", "label_id")
-            .annotate(uses=Count("id"))
-            .order_by("-uses")[:MAX_TERMS]
-        )
-        vocabulary = {(text, label_id): uses for text, label_id, uses in rows}
-        cache.set(key, vocabulary, VOCABULARY_SECONDS)
-    return vocabulary
-
-
-@lru_cache(maxsize=64)
-def _pattern(terms: tuple[str, ...]) -> re.Pattern:
-    """One alternation of all the terms at word boundaries, compiled once per
-    vocabulary: a project's vocabulary changes far less often than its pages load."""
-    # Longest strings first, so "Sergey Lavrov" wins over "Lavrov" at the same place.
-    longest_first = sorted(terms, key=len, reverse=True)
-    return re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in longest_first) + r")(?!\w)"
+    return vocabulary.suggestions(
+        document.text,
+        document_key=document.pk,
+        retired=retired,
+        own=[(span.text, span.label_id, span.start, span.end) for span in own_spans],
+        dismissed=dismissed,
+        subtract_own=not project.blind,
     )
+
+
+# The versions: the cache (shared by the process's threads, emptied by cache.clear())
+# holds each vocabulary's version number for VOCABULARY_SECONDS; the process keeps the
+# vocabulary of each number. A string labelled elsewhere is suggested a minute later
+# at most, and the automaton is rebuilt only when the strings themselves changed.
+_kept: OrderedDict[int, Vocabulary] = OrderedDict()
+_numbers = itertools.count(1)
+_lock = threading.Lock()
+
+
+def _vocabulary(project_id: int, document_id: int | None) -> Vocabulary:
+    if document_id is None:
+        key = f"suggestions:vocabulary:{project_id}"
+    else:
+        key = f"suggestions:blind-vocabulary:{project_id}:{document_id}"
+    number = cache.get(key)
+    vocabulary = _kept.get(number) if number is not None else None
+    if vocabulary is None:
+        vocabulary = Vocabulary(_count_uses(project_id, document_id), project_id)
+        number = next(_numbers)
+        with _lock:
+            _kept[number] = vocabulary
+            while len(_kept) > KEPT_VOCABULARIES:
+                _kept.popitem(last=False)
+        cache.set(key, number, VOCABULARY_SECONDS)
+    return vocabulary
+
+
+def _count_uses(project_id: int, document_id: int | None) -> dict[tuple[str, int], int]:
+    """The project's most used (string, label) pairs and their use counts. Counting
+    them reads every span of the project. In a blind project, as seen from one
+    document: people's versions of that document do not count (its imported
+    pre-annotations do)."""
+    spans = Span.objects.filter(assignment__document__project_id=project_id)
+    if document_id is not None:
+        spans = spans.exclude(
+            assignment__document_id=document_id, assignment__is_imported=False
+        )
+    rows = (
+        spans.values_list("text", "label_id")
+        .annotate(uses=Count("id"))
+        .order_by("-uses")[:MAX_TERMS]
+    )
+    return {(text, label_id): count for text, label_id, count in rows}
