@@ -124,6 +124,6 @@ CREATE TRIGGER annotate_span_matches_text
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotate", "0017_api_tokens_webhooks")]
+    dependencies = [("annotate", "0018_task_heartbeats")]
 
     operations = [migrations.RunSQL(CHECK_PER_STATEMENT, PER_ROW_AGAIN)]

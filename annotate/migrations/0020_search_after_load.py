@@ -52,7 +52,7 @@ CREATE INDEX document_search_gin ON annotate_document USING gin (search);
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotate", "0017_api_tokens_webhooks"),
+        ("annotate", "0019_span_checks_per_statement"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotate", "0017_api_tokens_webhooks"),
+        ("annotate", "0020_search_after_load"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -42,7 +42,7 @@ DROP FUNCTION IF EXISTS annotate_prediction_uncertainty();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0017_api_tokens_webhooks'),
+        ("annotate", "0021_model_runs"),
     ]
 
     operations = [

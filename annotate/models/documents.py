@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.expressions import RawSQL
