@@ -69,7 +69,7 @@ def select_text(page, text: str, fragment: str) -> None:
     helper does (code-point offsets; the label tags drawn in the text are not text)."""
     start = text.index(fragment)
     # The screen's script runs after the text is drawn: a loaded machine shows the gap.
-    page.wait_for_function("window.newsapp && window.newsapp.selectCodePoints")
+    page.wait_for_function("() => Boolean(window.newsapp)")
     page.evaluate(f"window.newsapp.selectCodePoints({start}, {start + len(fragment)})")
 
 
