@@ -9,6 +9,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictInt, field_validator
 
+from annotate.ingest.records import holds_nul
+
 # Bounds that keep generated or hostile input inside what the database stores.
 NAME = Field(min_length=1, max_length=300)
 OFFSET = Field(ge=0, le=2**31 - 1)
@@ -23,19 +25,9 @@ class InSchema(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if _holds_nul(value):
+        if holds_nul(value):
             raise ValueError("holds a NUL character (\\u0000), which cannot be stored")
         return value
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 class FieldError(Schema):

@@ -27,7 +27,13 @@ from django.utils import timezone
 from annotate import webhooks
 from annotate.ingest.names import BadSetup, Names
 from annotate.ingest.readers import read_paths
-from annotate.ingest.records import DocumentRecord, ProjectSetup, ReadItem, Rejection
+from annotate.ingest.records import (
+    DocumentRecord,
+    ProjectSetup,
+    ReadItem,
+    Rejection,
+    holds_nul,
+)
 from annotate.ingest.search import DOCUMENT_KEY_COLUMNS, analyze, queue_fill_search
 from annotate.ingest.versions import merged_records, names_in, write_versions
 from annotate.models import (
@@ -389,6 +395,11 @@ def problem_with(record: DocumentRecord) -> Rejection | None:
                 record.origin,
                 f"the {name} holds NUL characters, which PostgreSQL cannot store",
             )
+    if holds_nul(record.meta):
+        return Rejection(
+            record.origin,
+            "the metadata holds NUL characters, which PostgreSQL cannot store",
+        )
     for version in record.annotation_versions():
         if problem := _version_problem(record.text, version):
             return Rejection(record.origin, problem)

@@ -183,3 +183,15 @@ class Rejection:
 
 
 type ReadItem = DocumentRecord | ProjectSetup | Rejection
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character, which PostgreSQL cannot store, is anywhere in a JSON
+    value, its keys included."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(item) for item in value)
+    return False

@@ -304,3 +304,17 @@ def test_records_carry_a_models_predictions(project, manager):
     )
     assert refused.status_code == 422
     assert Prediction.objects.count() == 1  # strict and refused: nothing written
+
+
+def test_a_nul_in_an_unknown_fields_key_is_that_records_error(project, manager):
+    """Unknown fields are kept as metadata: a NUL in one of their keys, which
+    PostgreSQL cannot store, rejects that record by its index, never a 500."""
+    api = ApiClient(token_for(manager))
+    body = json.dumps(
+        [{"text": "A fine article."}, {"text": "Two.", "x": {"k\u0000": 1}}]
+    )
+    response = post_bulk(api, project, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["imported"] == 1
+    assert response.json()["rejected"] == 1
+    assert "NUL" in json.dumps(response.json()["errors"])

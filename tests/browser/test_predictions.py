@@ -4,6 +4,8 @@ manager pointing the project at a model server whose predictions annotators then
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -65,6 +67,10 @@ def test_predictions_are_drawn_with_confidence_and_taken_by_keyboard(
     expect(page.locator(".predicted-stance")).to_have_count(0)
     expect(page.locator("#stance-panel .choice.chosen")).to_have_text("against")
     assert Stance.objects.get().label.name == "against"
+    # The fate is noted once the change is stored, just before its answer is sent.
+    deadline = time.monotonic() + 10
+    while PredictionOutcome.objects.count() < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     fates = dict(PredictionOutcome.objects.values_list("key", "fate"))
     assert sorted(fates.values()) == ["accepted", "dismissed"]
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from annotate.assist.runs import archive_path
 from annotate.exports.stored import output_path
 from annotate.models import (
     Assignment,
@@ -22,6 +23,7 @@ from annotate.models import (
     Invitation,
     Label,
     Membership,
+    ModelRun,
     Project,
     Rating,
     Source,
@@ -175,6 +177,12 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
     )
     output_path(export).parent.mkdir(parents=True)
     output_path(export).write_text(f'{{"text": "{SECRET_SPAN}"}}\n')
+    # A finished recommender run whose zipped model is kept, to download.
+    model_run = ModelRun.objects.create(
+        project=project, kind=ModelRun.Kind.ENTITIES, status=ModelRun.Status.DONE
+    )
+    archive_path(model_run).parent.mkdir(parents=True)
+    archive_path(model_run).write_bytes(b"PK\x05\x06" + bytes(18))
     # An invitation whose link has expired: it opens nothing, for anyone.
     invitation = Invitation.objects.create(
         project=project,
@@ -207,6 +215,7 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
         their_rating=their_rating,
         run=run,
         export=export,
+        model_run=model_run,
         invitation=invitation,
     )
 
@@ -218,6 +227,7 @@ def ids_of(world: SimpleNamespace) -> dict[str, int | str]:
         "span": world.my_span.pk,
         "import-run": world.run.pk,
         "export-run": world.export.pk,
+        "model-run": world.model_run.pk,
         "source": world.publisher.pk,
         "label": world.labels.person.pk,
         "target": world.target.pk,

@@ -75,6 +75,10 @@ MATRIX: dict[str, Rule] = {
     "annotate:manage": rule("manager", GET, POST),
     "annotate:model-server": rule("manager", GET, POST),
     "annotate:import-run": rule("manager", GET, pk="import-run"),
+    "annotate:import-retry": rule("manager", POST, pk="import-run"),
+    "annotate:recommenders": rule("reviewer", GET),
+    "annotate:train-now": rule("manager", POST),
+    "annotate:model-download": rule("manager", GET, pk="model-run"),
     "annotate:project-stats": rule("reviewer", GET),
     "annotate:project-stats-recompute": rule("reviewer", POST),
     # Review sees every annotator's work: reviewers and managers only.
@@ -90,6 +94,7 @@ MATRIX: dict[str, Rule] = {
     "annotate:export-stream": rule("reviewer", POST),
     "annotate:export-run": rule("reviewer", GET, pk="export-run"),
     "annotate:export-download": rule("reviewer", GET, pk="export-run"),
+    "annotate:export-retry": rule("manager", POST, pk="export-run"),
     # The source registry: reviewers/managers of any project list their projects'
     # sources; the world's publisher is used in the world's project only.
     "annotate:source-list": rule("registry", GET),
