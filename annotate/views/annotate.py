@@ -271,19 +271,23 @@ def _suggestion(
     data = form.cleaned_data
     where = {"start": data["start"], "end": data["end"], "label": data["label"]}
     if accept:
-        action, where["origin"] = labelling.add_span, Span.Origin.SUGGESTED
+        change, fate = labelling.add_span, predicted.Fate.ACCEPTED
+        extra = {"origin": Span.Origin.SUGGESTED}
     else:
-        action = labelling.dismiss_suggestion
-    response = _apply(
-        request, access, assignment, form, action, assignment=assignment, **where
-    )
-    if response.status_code == 200:  # a model's suggestion: note its fate
-        fate = predicted.Fate.ACCEPTED if accept else predicted.Fate.DISMISSED
-        predicted.record(
-            assignment, start=data["start"], end=data["end"], label=data["label"],
-            fate=fate,
-        )  # fmt: skip
-    return response
+        change, fate = labelling.dismiss_suggestion, predicted.Fate.DISMISSED
+        extra = {}
+
+    def change_and_note_fate(**arguments):
+        # Noted once the change is stored, whatever the answer's shape (htmx
+        # fragments or, without htmx, a redirect): a model's suggestion's fate.
+        result = change(**arguments)
+        predicted.record(assignment, fate=fate, **where)
+        return result
+
+    return _apply(
+        request, access, assignment, form, change_and_note_fate,
+        assignment=assignment, **where, **extra,
+    )  # fmt: skip
 
 
 @require_POST
@@ -302,14 +306,17 @@ def suggestions_accept_all(
     )
     # A page of them per press, so one press stays short however many there are.
     page = pending[: settings.ACCEPT_ALL_LIMIT]
-    response = _apply(
-        request, access, assignment, form, labelling.accept_suggestions,
+
+    def accept_and_note_fates(**arguments):
+        accepted = labelling.accept_suggestions(**arguments)
+        predicted.record_all(assignment, page, predicted.Fate.ACCEPTED)
+        return accepted
+
+    return _apply(
+        request, access, assignment, form, accept_and_note_fates,
         notice=lambda accepted: _accepted_notice(accepted, len(page), len(pending)),
         assignment=assignment, suggestions=page, labels=labels,
     )  # fmt: skip
-    if response.status_code == 200:
-        predicted.record_all(assignment, page, predicted.Fate.ACCEPTED)
-    return response
 
 
 def _accepted_notice(accepted: int, page: int, pending: int) -> str:

@@ -112,6 +112,20 @@ class Installation:
         wait_for("gunicorn", lambda: self.get("/health/")[0] == 200)
         wait_for("the task worker", self.worker_pid)
 
+    def idle(self) -> None:
+        """Wait until the worker has done every task queued so far (filling the search
+        vectors of 20,000 imported documents takes a while on a busy machine), so a
+        test's own run is the one the worker is on when the test breaks it."""
+        wait_for(
+            "the task worker to finish what was queued before",
+            lambda: not self.query(
+                "SELECT 1 FROM django_tasks_database_dbtaskresult "
+                "WHERE status IN ('READY', 'RUNNING') LIMIT 1"
+            ),
+            timeout=600,
+            every=0.2,
+        )
+
     def worker_pid(self) -> int | None:
         """The supervised worker process (the supervisor's one child)."""
         children = Path(

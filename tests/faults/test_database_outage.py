@@ -78,6 +78,7 @@ def outage_lines(site) -> list[str]:
 
 def test_the_worker_rides_out_a_database_outage_under_ten_annotators(installation):
     site = installation
+    site.idle()
     clients = site.app("annotators", str(CLIENTS))["clients"]
     worker = site.worker_pid()
     stop = threading.Event()

@@ -52,6 +52,7 @@ def stuck_task_results(site, run: int) -> list[tuple]:
 
 def test_a_worker_killed_mid_export_has_its_export_retried(installation):
     site = installation
+    site.idle()
     run = site.app("export")["run"]
     wait_for("the export to start", lambda: running_with_heartbeat(site, "export", run))
     killed = site.kill_worker()
@@ -66,6 +67,7 @@ def test_a_worker_killed_mid_export_has_its_export_retried(installation):
 
 def test_a_worker_killed_twice_fails_the_export_visibly(installation):
     site = installation
+    site.idle()
     run = site.app("export")["run"]
     wait_for("the export to start", lambda: running_with_heartbeat(site, "export", run))
     site.kill_worker()
@@ -90,6 +92,7 @@ def test_a_worker_killed_twice_fails_the_export_visibly(installation):
 
 def test_a_worker_killed_mid_import_has_its_import_retried_once(installation):
     site = installation
+    site.idle()
     [(before,)] = site.query("SELECT count(*) FROM annotate_document")
     run = site.app("upload", site.upload)["run"]
 

@@ -141,6 +141,21 @@ def test_accepting_and_dismissing_record_the_fates_and_submit_settles_the_rest(
     assert "accepted 1 · corrected 0 · dismissed 1 · ignored 1" in page.content.decode()
 
 
+def test_without_htmx_the_fates_are_recorded_too(annotator_client, assignment, project):
+    """A click before htmx took over the form (or no JavaScript): the change comes
+    back as a redirect, and its fate must be noted all the same."""
+    for action, fragment, name in (
+        ("suggestion-accept", "Sergey Lavrov", "PERSON"),
+        ("suggestion-dismiss", "Bamako", "GPE"),
+    ):
+        response = annotator_client.post(
+            url(action, assignment), where(project, fragment, name)
+        )
+        assert response.status_code == 302
+    fates = sorted(PredictionOutcome.objects.values_list("fate", flat=True))
+    assert fates == ["accepted", "dismissed"]
+
+
 def test_a_relabelled_prediction_counts_as_corrected(
     annotator_client, assignment, project
 ):
