@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -26,15 +27,19 @@ PYTHON = sys.executable
 DOCUMENTS = 20_000
 
 
-def wait_for(what: str, check, timeout: float = 60.0, every: float = 0.05):
-    """Poll `check` until it returns something true; fail naming `what` at the deadline."""
+def wait_for(
+    what: str, check, timeout: float = 60.0, every: float = 0.05, explain=None
+):
+    """Poll `check` until it returns something true; fail naming `what` at the
+    deadline, with what `explain()` says about the state then."""
     deadline = time.monotonic() + timeout
     while True:
         found = check()
         if found:
             return found
         if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting {timeout:.0f} s for {what}")
+            said = f"\n{explain()}" if explain else ""
+            pytest.fail(f"gave up waiting {timeout:.0f} s for {what}{said}")
         time.sleep(every)
 
 
@@ -118,12 +123,42 @@ class Installation:
         test's own run is the one the worker is on when the test breaks it."""
         wait_for(
             "the task worker to finish what was queued before",
-            lambda: not self.query(
-                "SELECT 1 FROM django_tasks_database_dbtaskresult "
-                "WHERE status IN ('READY', 'RUNNING') LIMIT 1"
+            lambda: (
+                not self.query(
+                    "SELECT 1 FROM django_tasks_database_dbtaskresult "
+                    "WHERE status IN ('READY', 'RUNNING') LIMIT 1"
+                )
             ),
             timeout=600,
             every=0.2,
+        )
+
+    @contextmanager
+    def exports_held(self):
+        """While the block runs, an export that starts waits at its first read: the
+        sources table (its documents' publishers) is locked. A 20,000-document export
+        otherwise ends in a second or so, sooner than a busy test process can see it
+        running and kill its worker. Counting documents (queueing an export) is not
+        held up."""
+        with psycopg.connect(self.url) as connection:
+            connection.execute("LOCK TABLE annotate_source IN ACCESS EXCLUSIVE MODE")
+            yield
+        # Leaving the connection's block commits: the lock goes, the export reads on.
+
+    def explain(self, kind: str, run: int) -> str:
+        """The run's row, the task queue and the worker's last log lines."""
+        row = self.query(
+            f"SELECT status, error, attempts, heartbeat_at FROM annotate_{kind}run "
+            "WHERE id = %s",
+            run,
+        )
+        tasks = self.query(
+            "SELECT task_path, status, args_kwargs FROM django_tasks_database_dbtaskresult "
+            "ORDER BY enqueued_at DESC LIMIT 5"
+        )
+        log = (self.var / "worker.log").read_text().splitlines()[-20:]
+        return "\n".join(
+            [f"run: {row}", f"worker pid: {self.worker_pid()}", *map(str, tasks), *log]
         )
 
     def worker_pid(self) -> int | None:

@@ -50,12 +50,21 @@ def stuck_task_results(site, run: int) -> list[tuple]:
     )
 
 
+def export_running(site, run: int) -> None:
+    wait_for(
+        "the export to start",
+        lambda: running_with_heartbeat(site, "export", run),
+        explain=lambda: site.explain("export", run),
+    )
+
+
 def test_a_worker_killed_mid_export_has_its_export_retried(installation):
     site = installation
     site.idle()
-    run = site.app("export")["run"]
-    wait_for("the export to start", lambda: running_with_heartbeat(site, "export", run))
-    killed = site.kill_worker()
+    with site.exports_held():
+        run = site.app("export")["run"]
+        export_running(site, run)
+        killed = site.kill_worker()
     wait_for("the export to end", lambda: finished(site, "export", run), MINUTE)
     assert state(site, "export", run) == ("done", "", 1)
     assert site.worker_pid() not in (None, killed)  # the supervisor started another
@@ -68,17 +77,23 @@ def test_a_worker_killed_mid_export_has_its_export_retried(installation):
 def test_a_worker_killed_twice_fails_the_export_visibly(installation):
     site = installation
     site.idle()
-    run = site.app("export")["run"]
-    wait_for("the export to start", lambda: running_with_heartbeat(site, "export", run))
-    site.kill_worker()
+    with site.exports_held():
+        run = site.app("export")["run"]
+        export_running(site, run)
+        site.kill_worker()
 
-    def retried_and_running():
-        return state(site, "export", run)[2] == 1 and running_with_heartbeat(
-            site, "export", run
+        def retried_and_running():
+            return state(site, "export", run)[2] == 1 and running_with_heartbeat(
+                site, "export", run
+            )
+
+        wait_for(
+            "the retried export to start",
+            retried_and_running,
+            MINUTE,
+            explain=lambda: site.explain("export", run),
         )
-
-    wait_for("the retried export to start", retried_and_running, MINUTE)
-    site.kill_worker()
+        site.kill_worker()
     wait_for("the export to fail", lambda: finished(site, "export", run), MINUTE)
     assert state(site, "export", run) == ("failed", "worker stopped", 1)
     assert files_left(site, "exports", run) == []
