@@ -4,6 +4,7 @@ change touched."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -134,6 +135,15 @@ class DrawnText:
     spans: list[ShownSpan]  # the part's
     suggestions: list  # the part's, dictionary and predicted
     total_spans: int
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the drawing: a change from a screen that shows another
+        (a tab out of date, suggestions found anew since) redraws the whole part."""
+        drawing = hashlib.blake2b(digest_size=8)
+        for html in self.blocks.values():
+            drawing.update(html.encode())
+        return f"{self.part.number}-{drawing.hexdigest()}"
 
 
 def drawn_text(

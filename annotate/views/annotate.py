@@ -417,13 +417,15 @@ def _apply(
     out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
     of the action's result (undo: known once the change is undone), and so is the
     `notice` shown in the flash line (undo: what was undone). Of the text, only the
-    blocks whose drawing the change altered are sent: drawn before and after it."""
+    blocks whose drawing the change altered are sent (drawn before and after it),
+    when the screen shows the drawing from before it; otherwise the whole part."""
     stored_version = assignment.version
-    part = form.shown_part
-    before = None
+    part, before = form.shown_part, None
     if request.htmx and (callable(fragments) or "doc-text" in fragments):
-        labels = access.project.label_list
-        before = drawn_text(assignment, labels, part).blocks
+        drawn = drawn_text(assignment, access.project.label_list, part)
+        fresh = form.shown_version in (None, stored_version)
+        if fresh and form.shown_drawing in ("", drawn.digest):
+            before = drawn.blocks
     try:
         result = action(**arguments)
     except labelling.LockedAssignment as error:
@@ -497,9 +499,10 @@ def _respond(
     # The first fragment replaces the request's target, whichever panel sent it.
     response = retarget(HttpResponse("".join(body), status=status), f"#{fragments[0]}")
     trigger_client_event(response, event, {"version": assignment.version})
-    return trigger_client_event(
-        response, "versionChanged", {"version": assignment.version}
-    )
+    shown = {"version": assignment.version}
+    if TEXT in parts:
+        shown["drawn"] = context["drawn"].digest
+    return trigger_client_event(response, "versionChanged", shown)
 
 
 def _span_gone(

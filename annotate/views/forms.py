@@ -32,6 +32,8 @@ class AssignmentForm(forms.Form):
     # The part of a long text the screen shows (annotate.labelling.paging): the
     # answer redraws that part's blocks.
     part = forms.IntegerField(min_value=1, required=False)
+    # The fingerprint of the text as the screen drew it (DrawnText.digest).
+    drawn = forms.CharField(max_length=40, required=False)
 
     def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +51,10 @@ class AssignmentForm(forms.Form):
     @property
     def shown_part(self) -> int | None:
         return self.cleaned_data.get("part")
+
+    @property
+    def shown_drawing(self) -> str:
+        return self.cleaned_data.get("drawn") or ""
 
     def kept_when_absent(self, field: str) -> str | None:
         """A text field left out of the request keeps what was stored (None); sent

@@ -192,12 +192,17 @@
   // can tell a change from an out-of-date tab (it answers with the fresh fragments).
   document.body.addEventListener("versionChanged", (event) => {
     screen.dataset.version = event.detail.version;
+    // The fingerprint of the text as drawn once the answer's blocks are swapped in.
+    if (event.detail.drawn && textBox()) textBox().dataset.drawn = event.detail.drawn;
   });
   document.body.addEventListener("htmx:configRequest", (event) => {
     if (event.detail.verb !== "post") return;
     event.detail.parameters.version = screen.dataset.version;
-    // The part shown: the answer redraws its blocks.
-    if (textBox()?.dataset.part) event.detail.parameters.part = textBox().dataset.part;
+    // The part shown, and what it shows: the answer redraws only what changed.
+    if (textBox()?.dataset.part) {
+      event.detail.parameters.part = textBox().dataset.part;
+      event.detail.parameters.drawn = textBox().dataset.drawn;
+    }
   });
 
   // Evidence. While text is selected, #screen has the class "selecting": the panels

@@ -96,6 +96,29 @@ def test_it_redraws_a_paragraph_whose_suggestion_an_accepted_one_took_away(
     assert assignment.spans.get().text == "Bamako"
 
 
+def test_it_redraws_the_whole_text_for_a_screen_that_shows_another_drawing(
+    annotator_client, project, assignment
+):
+    """A tab out of date (another tab labelled meanwhile) is sent the whole text, so
+    it shows both changes; an up-to-date one only what its change redrew."""
+    page = annotator_client.get(url("annotate", assignment)).content.decode()
+    drawn = re.search(r'data-drawn="([^"]+)"', page).group(1)
+    gpe = entity(project, "GPE")
+
+    def label(word: str, shown: str):
+        start = PARAGRAPHS.index(word)
+        data = {"start": start, "end": start + len(word), "text": word}
+        data.update(label=gpe.pk, part=1, drawn=shown)
+        return annotator_client.post(url("span-create", assignment), data, headers=HTMX)
+
+    first = label("Moscow", drawn)
+    assert blocks_sent(first.content.decode()) == ["b-1"]
+    # Sent from the screen as it was before the first change: all of it comes back.
+    second = label("Bamako", drawn).content.decode()
+    assert 'id="doc-text"' in second and "officials said little" in second
+    assert second.count('data-span="') >= 4  # both spans, in the text and the list
+
+
 @pytest.fixture
 def paged(settings):
     """Parts of about 200 characters once a text passes 500."""
