@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -126,24 +127,49 @@ def shown_spans(assignment: Assignment) -> list[ShownSpan]:
     return [ShownSpan(*row) for row in rows]
 
 
+# How long the block fingerprints of a drawing are kept for the changes made on it.
+DRAWING_SECONDS = 3600
+
+
 @dataclass(slots=True)
 class DrawnText:
-    """One part of the text as drawn: its blocks' HTML by block id, and what is in it."""
+    """One part of the text as drawn: its blocks' HTML and fingerprints by block id,
+    the drawing's fingerprint (`digest`), and what is in it."""
 
     part: paging.Part
     blocks: dict[str, str]
     spans: list[ShownSpan]  # the part's
     suggestions: list  # the part's, dictionary and predicted
     total_spans: int
+    hashes: dict[str, str] = field(init=False)
+    digest: str = field(init=False)
 
-    @property
-    def digest(self) -> str:
-        """A fingerprint of the drawing: a change from a screen that shows another
-        (a tab out of date, suggestions found anew since) redraws the whole part."""
-        drawing = hashlib.blake2b(digest_size=8)
-        for html in self.blocks.values():
-            drawing.update(html.encode())
-        return f"{self.part.number}-{drawing.hexdigest()}"
+    def __post_init__(self) -> None:
+        self.hashes = {
+            key: hashlib.blake2b(html.encode(), digest_size=8).hexdigest()
+            for key, html in self.blocks.items()
+        }
+        every = hashlib.blake2b("".join(self.hashes.values()).encode(), digest_size=8)
+        self.digest = f"{self.part.number}-{every.hexdigest()}"
+
+    def remember(self) -> None:
+        """Keep the blocks' fingerprints by the drawing's, for the next change made on
+        the screen that shows it (annotate.views.annotate compares them)."""
+        cache.set(f"annotate:drawing:{self.digest}", self.hashes, DRAWING_SECONDS)
+
+
+def shown_drawing(
+    assignment: Assignment, labels: list[Label], part: int | None, digest: str
+) -> dict[str, str] | None:
+    """The block fingerprints of the drawing a screen shows, known by its fingerprint
+    `digest`: kept from when it was drawn (no drawing in this request), or drawn
+    again when this process has not kept it. None when the drawing now is another
+    (a tab out of date, suggestions found anew since): the screen needs all of it.
+    With no `digest` (a client that sends none), the drawing now."""
+    if digest and (hashes := cache.get(f"annotate:drawing:{digest}")) is not None:
+        return hashes
+    drawn = drawn_text(assignment, labels, part)
+    return drawn.hashes if digest in ("", drawn.digest) else None
 
 
 def drawn_text(
@@ -191,6 +217,7 @@ def _text_part(
     part: int | None,
 ) -> dict:
     drawn = drawn_text(assignment, labels, part)
+    drawn.remember()
     spans, suggestions = drawn.spans, drawn.suggestions
     names = {label.pk: label.name for label in labels}
     for span in spans:

@@ -31,8 +31,8 @@ from annotate.labelling.screen import (
     PART_OF_FRAGMENT,
     TEXT,
     block_html,
-    drawn_text,
     screen_context,
+    shown_drawing,
 )
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Span
@@ -421,11 +421,10 @@ def _apply(
     when the screen shows the drawing from before it; otherwise the whole part."""
     stored_version = assignment.version
     part, before = form.shown_part, None
-    if request.htmx and (callable(fragments) or "doc-text" in fragments):
-        drawn = drawn_text(assignment, access.project.label_list, part)
-        fresh = form.shown_version in (None, stored_version)
-        if fresh and form.shown_drawing in ("", drawn.digest):
-            before = drawn.blocks
+    fresh = form.shown_version in (None, stored_version) or form.shown_drawing
+    if request.htmx and fresh and (callable(fragments) or "doc-text" in fragments):
+        labels = access.project.label_list
+        before = shown_drawing(assignment, labels, part, form.shown_drawing)
     try:
         result = action(**arguments)
     except labelling.LockedAssignment as error:
@@ -465,7 +464,7 @@ def _respond(
     level: str = "error",
     status: int = 200,
     part: int | None = None,
-    before: dict[str, str] | None = None,
+    before: dict[str, str] | None = None,  # block id -> fingerprint
 ) -> HttpResponse:
     """The fragments, fresh from the database; the flash line is always sent, so an
     old message goes. With the text's blocks as drawn `before` the change, the text
@@ -485,10 +484,11 @@ def _respond(
     blocks = []
     if before is not None and TEXT in parts:
         fragments = tuple(name for name in fragments if name != "doc-text")
+        drawn = context["drawn"]
         blocks = [
             block_html(key, html, oob=True)
-            for key, html in context["drawn"].blocks.items()
-            if before.get(key) != html
+            for key, html in drawn.blocks.items()
+            if before.get(key) != drawn.hashes[key]
         ]
     body = [
         render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
