@@ -96,12 +96,3 @@ def part_of(text: str, number: int | None) -> Part:
     parts = parts_of(blocks_of(text), len(text))
     number = min(max(number or 1, 1), len(parts))
     return Part(number, len(parts), parts[number - 1])
-
-
-def part_holding(text: str, offset: int) -> int:
-    """The number of the part that draws code point `offset`."""
-    parts = parts_of(blocks_of(text), len(text))
-    for number, blocks in enumerate(parts, start=1):
-        if blocks and offset < blocks[-1].end:
-            return number
-    return len(parts)
