@@ -16,7 +16,7 @@ TEST_WORKERS ?= logical
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-predictions bench-export bench-load bench-models bench-scaleout bench-peers chromium db-stop
+.PHONY: install run test screenshots lint format bench-db bench bench-quick bench-import bench-extract train-cleaner bench-views bench-large bench-predictions bench-export bench-load bench-models bench-scaleout bench-peers chromium db-stop
 
 install: $(STAMP)
 
@@ -118,6 +118,10 @@ bench-db: install
 # Server time and query count of every screen, at 1,000 and 100,000 documents.
 bench-views: bench-db
 	$(PY) bench/views.py
+
+# One 5 MB article on the annotation screen: opening it, a span save, one Accept all.
+bench-large: bench-db
+	$(PY) bench/large_document.py
 
 # The annotation page with and without predictions; next in import and uncertainty order.
 bench-predictions: bench-db

@@ -119,8 +119,10 @@ BIN = Path(sys.executable).parent
 # A span is a capitalised name, as annotators mark entities: also what the project's
 # suggestion vocabulary then holds (a filler word would be suggested everywhere).
 NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+# The text as drawn, in blocks (annotate.labelling.paging): the documents are short,
+# one part each, so its offsets are the whole text's.
 DOC_TEXT = re.compile(
-    r'<div id="doc-text" class="text" data-version="(\d+)">(.*?)</div>', re.S
+    r'<div id="doc-text" class="text" data-version="(\d+)"[^>]*>(.*?)</div>', re.S
 )
 CSRF_HEADER = re.compile(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'")
 # The first row of each panel, with the label it shows (seen_label: 0 for none), which

@@ -84,7 +84,27 @@ def targets(report: dict) -> list[dict]:
         found += load_targets(report["load"])
     if "api" in report:
         found += api_targets(report["api"])
+    if "large" in report:
+        found += large_document_targets(report["large"])
     return found
+
+
+LARGE_OPEN_S = 1.0
+# A change answers with the paragraphs it redrew and the part's span list.
+LARGE_CHANGE_BYTES = 100_000
+
+
+def large_document_targets(large: dict) -> list[dict]:
+    """Issue 19: a 5 MB article opens in under a second, and a change never answers
+    with the whole document."""
+    size = f"{large['document characters'] / 1e6:.1f} M-character article"
+    opened, answer = large["open page p50 s"], large["span save response bytes"]
+    return [
+        target(f"{size}: page opens (p50)", f"< {LARGE_OPEN_S:.0f} s", f"{opened} s",
+               opened < LARGE_OPEN_S),
+        target(f"{size}: span save answer", f"≤ {LARGE_CHANGE_BYTES:,} bytes",
+               f"{answer:,} bytes", answer <= LARGE_CHANGE_BYTES),
+    ]  # fmt: skip
 
 
 API_RATIO = 0.8
@@ -404,6 +424,11 @@ def markdown(report: dict) -> str:
         parts += [
             "## REST API (beside the commands, in the same run)",
             api_section(report["api"]),
+        ]
+    if "large" in report:
+        parts += [
+            "## One long article on the annotation screen (bench/large_document.py)",
+            "```\n" + json_block(report["large"]) + "\n```",
         ]
     return "\n\n".join(parts) + "\n"
 

@@ -1,5 +1,6 @@
-"""The benchmark suite: import, export, per-view server time, the load test and the
-REST API beside the commands it stands for (bench/api_speed.py), each
+"""The benchmark suite: import, export, per-view server time, the load test, the
+REST API beside the commands it stands for (bench/api_speed.py) and one 5 MB article
+on the annotation screen (bench/large_document.py), each
 beside the baseline it is measured against in the same run (the machines are shared
 and absolute times drift), with the targets of the scale issue checked.
 
@@ -36,6 +37,7 @@ FULL = {
     "views": ["bench/views.py", "--documents", "1000", "100000", "--runs", "20"],
     "load": ["bench/load.py", "--annotators", "50", "--seconds", "60"],
     "api": ["bench/api_speed.py"],
+    "large": ["bench/large_document.py"],
 }
 QUICK = {
     "import": ["bench/import_speed.py", "-n", "2000"],
@@ -43,6 +45,7 @@ QUICK = {
     "views": ["bench/views.py", "--documents", "1000", "10000", "--runs", "5"],
     "load": ["bench/load.py", "--quick"],
     "api": ["bench/api_speed.py", "--quick"],
+    "large": ["bench/large_document.py", "--runs", "2"],
 }
 # The smallest sizes that still give every figure of the report: for the test that the
 # report is whole and well formed (tests/test_bench.py), not for reading.
@@ -61,6 +64,8 @@ SMOKE = {
     ],
     "api": ["bench/api_speed.py", "--bulk", "100", "--documents", "20", "200"]
     + ["--runs", "3"],
+    # Past LARGE_DOCUMENT_CHARS, so the text is paged as a 5 MB one is.
+    "large": ["bench/large_document.py", "--chars", "300000", "--runs", "1"],
 }
 
 

@@ -147,6 +147,11 @@ REQUEST_STATEMENT_TIMEOUT_MS = env_int("REQUEST_STATEMENT_TIMEOUT_MS", 5000, min
 # "Accept all" takes at most this many suggestions per press (the message says how many
 # are left for the next press), so one press stays well inside the timeout above.
 ACCEPT_ALL_LIMIT = env_int("ACCEPT_ALL_LIMIT", 500, minimum=1)
+# The annotation screen pages a text longer than LARGE_DOCUMENT_CHARS characters into
+# parts of about PART_CHARS (whole paragraphs), so a 5 MB article opens in well under
+# a second and a change never answers with the whole of it.
+LARGE_DOCUMENT_CHARS = env_int("LARGE_DOCUMENT_CHARS", 200_000, minimum=1)
+PART_CHARS = env_int("PART_CHARS", 100_000, minimum=1)
 
 # The psycopg connection pool of each process.
 DATABASE_POOL_MIN = env_int("DATABASE_POOL_MIN", 1, minimum=0)

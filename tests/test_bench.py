@@ -21,7 +21,7 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("import", "export", "views", "load", "api")
+PARTS = ("import", "export", "views", "load", "api", "large")
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def test_bench_produces_a_well_formed_report(bench_database, tmp_path):
     api = report["api"]
     assert api["bulk"]["ratio"] > 0 and api["export"][-1]["same_bytes_as_command"]
     assert all(size["document"]["queries"] > 0 for size in api["get"])
+    assert report["large"]["span save response bytes"] > 0
     assert {item["target"] for item in report["targets"]} and all(
         isinstance(item["met"], bool) for item in report["targets"]
     )

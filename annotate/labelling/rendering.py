@@ -28,12 +28,17 @@ class Segment:
     spans: tuple  # the spans covering it, outermost first
 
 
-def segments(text: str, spans: Sequence[SpanLike]) -> list[Segment]:
-    """Cut `text` at each span start and end; each piece lists the spans over it."""
+def segments(
+    text: str, spans: Sequence[SpanLike], cuts: Sequence[int] = ()
+) -> list[Segment]:
+    """Cut `text` at each span start and end, and at `cuts`; each piece lists the spans
+    over it. With `cuts`, only text[cuts[0]:cuts[-1]] is cut (`spans` overlap it)."""
     ordered = sorted(spans, key=lambda span: (span.start, -span.end))
-    cuts = sorted(
-        {0, len(text), *(s.start for s in ordered), *(s.end for s in ordered)}
-    )
+    low, high = (cuts[0], cuts[-1]) if cuts else (0, len(text))
+    edges = {low, high, *cuts}
+    edges.update(s.start for s in ordered if low < s.start < high)
+    edges.update(s.end for s in ordered if low < s.end < high)
+    cuts = sorted(edges)
     pieces: list[Segment] = []
     active: list = []
     next_span = 0
@@ -76,11 +81,32 @@ def stacked_marks(
     """The text as HTML, escaped, each item a <mark> nested where items nest.
     `opening(item, depth)` gives the item's opening tag and the label tag shown once,
     at the item's start (so a span cut into several segments is named once)."""
+    (html,) = stacked_pieces(text, items, opening, [0, len(text)])
+    return html
+
+
+def stacked_pieces(
+    text: str,
+    items: Sequence[SpanLike],
+    opening: Callable[[object, int], tuple[str, str]],
+    bounds: Sequence[int],
+) -> list[str]:
+    """stacked_marks for text[bounds[0]:bounds[-1]] only, as one HTML string per
+    piece between consecutive `bounds`: marks crossing a bound are closed before it
+    and reopened after, so each piece is whole HTML (a block swapped on its own)."""
+    low, high = bounds[0], bounds[-1]
+    items = [item for item in items if item.start < high and item.end > low]
     depth_of = depths(items)
     # A span cut into several segments reopens its mark in each: build each tag once.
     tags = {id(item): opening(item, depth_of[id(item)]) for item in items}
+    pieces: list[str] = []
     parts: list[str] = []
-    for segment in segments(text, items):
+    ends = iter(bounds[1:])
+    piece_end = next(ends, high)
+    for segment in segments(text, items, bounds):
+        while segment.start >= piece_end:
+            pieces.append(mark_safe("".join(parts)))
+            parts, piece_end = [], next(ends, high)
         opened = []
         for item in segment.spans:
             tag, label = tags[id(item)]
@@ -88,7 +114,9 @@ def stacked_marks(
         parts.append(
             f"{''.join(opened)}{escape(segment.text)}{'</mark>' * len(segment.spans)}"
         )
-    return mark_safe("".join(parts))  # every piece of text above was escaped
+    pieces.append(mark_safe("".join(parts)))  # every piece of text above was escaped
+    pieces.extend(mark_safe("") for _ in ends)  # empty pieces at the end (none in use)
+    return pieces
 
 
 def label_tag(name: str, *, suggested: bool = False) -> str:
@@ -114,6 +142,20 @@ def marked_text(
 
     Built here rather than in a template loop: a page can hold thousands of segments,
     and this keeps the screen's render time linear and small."""
+    (html,) = marked_pieces(text, [0, len(text)], spans, suggestions, names=names)
+    return html
+
+
+def marked_pieces(
+    text: str,
+    bounds: Sequence[int],
+    spans: Sequence,
+    suggestions: Sequence = (),
+    *,
+    names: dict[int, str] | None = None,
+) -> list[str]:
+    """marked_text of text[bounds[0]:bounds[-1]], one HTML string per piece between
+    consecutive `bounds` (the screen's blocks)."""
     names = names or {}
 
     def opening(item, depth: int) -> tuple[str, str]:
@@ -134,7 +176,7 @@ def marked_text(
             label_tag(name, suggested=True) if name else "",
         )
 
-    return stacked_marks(text, [*spans, *suggestions], opening)
+    return stacked_pieces(text, [*spans, *suggestions], opening, bounds)
 
 
 # How much of the text to show either side of a span or a mention.

@@ -4,17 +4,20 @@ change touched."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from annotate.access import ProjectAccess
-from annotate.labelling import predicted, queue
+from annotate.labelling import paging, predicted, queue
 from annotate.labelling.citations import cited_sources
-from annotate.labelling.rendering import in_context, marked_text, shortened, span_rows
+from annotate.labelling.rendering import in_context, marked_pieces, shortened, span_rows
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Document, Label, Rating
 
@@ -38,8 +41,9 @@ def screen_context(
     access: ProjectAccess,
     assignment: Assignment,
     parts: Iterable[str] = EVERY_PART,
+    part: int | None = None,
 ) -> dict:
-    """The context of the screen's `parts`: 1 query for the labels, then 4 for the
+    """The context of the screen's `parts`, the text's of its part number `part`: 1 query for the labels, then 4 for the
     text (spans, suggestion vocabulary, dismissals), 2 for stance, 1 for sources and
     3 for progress; plus 1 for the models' predictions (text and stance share it) and
     1 for dismissals when a prediction is above the threshold."""
@@ -65,7 +69,11 @@ def screen_context(
     if TEXT in parts:
         context.update(
             _text_part(
-                assignment, context["urls"], labels, editable=context["editable"]
+                assignment,
+                context["urls"],
+                labels,
+                editable=context["editable"],
+                part=part,
             )
         )
     if STANCE in parts:
@@ -119,32 +127,117 @@ def shown_spans(assignment: Assignment) -> list[ShownSpan]:
     return [ShownSpan(*row) for row in rows]
 
 
-def _text_part(
-    assignment: Assignment, urls: dict[str, str], labels: list, *, editable: bool
-) -> dict:
-    spans = shown_spans(assignment)
+# How long the block fingerprints of a drawing are kept for the changes made on it.
+DRAWING_SECONDS = 3600
+
+
+@dataclass(slots=True)
+class DrawnText:
+    """One part of the text as drawn: its blocks' HTML and fingerprints by block id,
+    the drawing's fingerprint (`digest`), and what is in it."""
+
+    part: paging.Part
+    blocks: dict[str, str]
+    spans: list[ShownSpan]  # the part's
+    suggestions: list  # the part's, dictionary and predicted
+    total_spans: int
+    hashes: dict[str, str] = field(init=False)
+    digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hashes = {
+            key: hashlib.blake2b(html.encode(), digest_size=8).hexdigest()
+            for key, html in self.blocks.items()
+        }
+        every = hashlib.blake2b("".join(self.hashes.values()).encode(), digest_size=8)
+        self.digest = f"{self.part.number}-{every.hexdigest()}"
+
+    def remember(self) -> None:
+        """Keep the blocks' fingerprints by the drawing's, for the next change made on
+        the screen that shows it (annotate.views.annotate compares them)."""
+        cache.set(f"annotate:drawing:{self.digest}", self.hashes, DRAWING_SECONDS)
+
+
+def shown_drawing(
+    assignment: Assignment, labels: list[Label], part: int | None, digest: str
+) -> dict[str, str] | None:
+    """The block fingerprints of the drawing a screen shows, known by its fingerprint
+    `digest`: kept from when it was drawn (no drawing in this request), or drawn
+    again when this process has not kept it. None when the drawing now is another
+    (a tab out of date, suggestions found anew since): the screen needs all of it.
+    With no `digest` (a client that sends none), the drawing now."""
+    if digest and (hashes := cache.get(f"annotate:drawing:{digest}")) is not None:
+        return hashes
+    drawn = drawn_text(assignment, labels, part)
+    return drawn.hashes if digest in ("", drawn.digest) else None
+
+
+def drawn_text(
+    assignment: Assignment, labels: list[Label], part: int | None
+) -> DrawnText:
+    """Part number `part` of the text with the annotator's spans and the suggestions
+    as marks, block by block (annotate.labelling.paging): a change compares the blocks
+    before and after it and sends those that differ. 4 queries (see screen_context).
+    Suggestions are found in the whole text (the annotator's spans anywhere count) and
+    drawn where the part is."""
+    text = assignment.document.text
+    shown = paging.part_of(text, part)
+    every_span = shown_spans(assignment)
     suggestions = predicted.merged(
-        suggestions_for(assignment, spans),
-        predicted.predicted_suggestions(assignment, spans),
+        suggestions_for(assignment, every_span),
+        predicted.predicted_suggestions(assignment, every_span),
     )
-    names = {label.pk: label.name for label in labels}
+    spans = [span for span in every_span if shown.holds(span.start, span.end)]
+    suggestions = [item for item in suggestions if shown.holds(item.start, item.end)]
     label_of = {label.pk: label for label in labels}
     for span in spans:
         span.label = label_of[span.label_id]  # already loaded: no join, no copies
+    names = {label.pk: label.name for label in labels}
+    bounds = [shown.start, *(block.end for block in shown.blocks)]
+    pieces = marked_pieces(text, bounds, spans, suggestions, names=names)
+    blocks = {
+        block.dom_id: html for block, html in zip(shown.blocks, pieces, strict=True)
+    }
+    return DrawnText(shown, blocks, spans, suggestions, len(every_span))
+
+
+def block_html(dom_id: str, inner: str, *, oob: bool = False) -> str:
+    """One block of the text, swapped by its id; no whitespace around the text (every
+    character inside #doc-text is the document's)."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return f'<span class="block" id="{dom_id}"{swap}>{inner}</span>'
+
+
+def _text_part(
+    assignment: Assignment,
+    urls: dict[str, str],
+    labels: list,
+    *,
+    editable: bool,
+    part: int | None,
+) -> dict:
+    drawn = drawn_text(assignment, labels, part)
+    drawn.remember()
+    spans, suggestions = drawn.spans, drawn.suggestions
+    names = {label.pk: label.name for label in labels}
+    for span in spans:
         # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
         span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
         span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
         span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
     return {
-        "marked_text": marked_text(
-            assignment.document.text, spans, suggestions, names=names
-        ),
+        "drawn": drawn,
+        "part": drawn.part,
+        "marked_text": mark_safe(
+            "".join(block_html(key, html) for key, html in drawn.blocks.items())
+        ),  # the blocks' HTML is escaped already (rendering.marked_pieces)
         "suggestions": suggestions,
         "suggestion_rows": [
             (item, predicted.shown_name(item, names))
             for item in suggestions[:LISTED_SUGGESTIONS]
         ],
         "spans": spans,
+        "total_spans": drawn.total_spans,
         "span_rows": span_rows(
             sorted(spans, key=lambda span: (span.start, -span.end)),
             editable=editable,

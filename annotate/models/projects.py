@@ -186,6 +186,8 @@ SCREEN_KEYS = {
     "y": "accept a suggestion",
     "x": "dismiss a suggestion",
     "g": "show the guidelines",
+    "[": "the previous part of a long text",
+    "]": "the next part of a long text",
 }
 
 

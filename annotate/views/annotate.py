@@ -27,7 +27,13 @@ from annotate.access import (
 from annotate.labelling import changes as labelling
 from annotate.labelling import predicted, queue
 from annotate.labelling.linking import candidates_for
-from annotate.labelling.screen import PART_OF_FRAGMENT, screen_context
+from annotate.labelling.screen import (
+    PART_OF_FRAGMENT,
+    TEXT,
+    block_html,
+    screen_context,
+    shown_drawing,
+)
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Span
 from annotate.views.forms import (
@@ -35,6 +41,7 @@ from annotate.views.forms import (
     ChangeForm,
     LinkForm,
     NextForm,
+    PartForm,
     RatingForm,
     SpanForm,
     SpanLabelForm,
@@ -134,7 +141,11 @@ def annotate_page(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     assignment = assignment_in(access, pk, request.user)
     if assignment.annotator_id == request.user.pk:
         queue.mark_opened(assignment)
-    context = screen_context(user=request.user, access=access, assignment=assignment)
+    asked = PartForm(request.GET)
+    part = asked.cleaned_data["part"] if asked.is_valid() else None
+    context = screen_context(
+        user=request.user, access=access, assignment=assignment, part=part
+    )
     return render(request, TEMPLATE, context)
 
 
@@ -176,7 +187,7 @@ def span_relabel(
         return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:
-        return _span_gone(request, access, assignment)
+        return _span_gone(request, access, assignment, form.shown_part)
     return _apply(
         request, access, assignment, form, labelling.change_span_label,
         span=span, label=form.cleaned_data["label"], seen_label=form.shown_label,
@@ -193,7 +204,10 @@ def span_delete(
         return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:  # already gone (a replayed request, another tab): nothing to do
-        return _respond(request, access, assignment, TEXT_FRAGMENTS, "spansChanged")
+        return _respond(
+            request, access, assignment, TEXT_FRAGMENTS, "spansChanged",
+            part=form.shown_part,
+        )  # fmt: skip
     return _apply(
         request, access, assignment, form, labelling.delete_span,
         span=span, seen_label=form.shown_label,
@@ -218,7 +232,7 @@ def span_link(
     if not form.is_valid():
         return refused(request, form)
     if span is None:
-        return _span_gone(request, access, assignment)
+        return _span_gone(request, access, assignment, form.shown_part)
     data = form.cleaned_data
     return _apply(
         request, access, assignment, form, labelling.link_span,
@@ -402,8 +416,15 @@ def _apply(
     assignment refuses with a 409 in the flash line; a conflicting change from an
     out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
     of the action's result (undo: known once the change is undone), and so is the
-    `notice` shown in the flash line (undo: what was undone)."""
+    `notice` shown in the flash line (undo: what was undone). Of the text, only the
+    blocks whose drawing the change altered are sent (drawn before and after it),
+    when the screen shows the drawing from before it; otherwise the whole part."""
     stored_version = assignment.version
+    part, before = form.shown_part, None
+    fresh = form.shown_version in (None, stored_version) or form.shown_drawing
+    if request.htmx and fresh and (callable(fragments) or "doc-text" in fragments):
+        labels = access.project.label_list
+        before = shown_drawing(assignment, labels, part, form.shown_drawing)
     try:
         result = action(**arguments)
     except labelling.LockedAssignment as error:
@@ -419,6 +440,7 @@ def _apply(
             event,
             message=str(error),
             status=409,
+            part=part,
         )
     if callable(fragments):
         fragments = fragments(result)
@@ -426,8 +448,9 @@ def _apply(
     said = [text for text in [notice(result)] if text] if notice else []
     message = " · ".join([*said, STALE_NOTICE] if stale else said)
     return _respond(
-        request, access, assignment, fragments, event, message=message, level="notice"
-    )
+        request, access, assignment, fragments, event,
+        message=message, level="notice", part=part, before=before,
+    )  # fmt: skip
 
 
 def _respond(
@@ -440,9 +463,13 @@ def _respond(
     message: str = "",
     level: str = "error",
     status: int = 200,
+    part: int | None = None,
+    before: dict[str, str] | None = None,  # block id -> fingerprint
 ) -> HttpResponse:
     """The fragments, fresh from the database; the flash line is always sent, so an
-    old message goes. Without htmx: back to the screen, the message as a message."""
+    old message goes. With the text's blocks as drawn `before` the change, the text
+    comes back as the blocks that differ now, out of band, instead of the whole
+    #doc-text. Without htmx: back to the screen, the message as a message."""
     if not request.htmx:
         return back_with_message(
             request, message, level, "annotate:annotate",
@@ -452,28 +479,42 @@ def _respond(
         assignment.refresh_from_db(fields=["version"])
     parts = {PART_OF_FRAGMENT[name] for name in fragments}
     context = screen_context(
-        user=request.user, access=access, assignment=assignment, parts=parts
+        user=request.user, access=access, assignment=assignment, parts=parts, part=part
     )
+    blocks = []
+    if before is not None and TEXT in parts:
+        fragments = tuple(name for name in fragments if name != "doc-text")
+        drawn = context["drawn"]
+        blocks = [
+            block_html(key, html, oob=True)
+            for key, html in drawn.blocks.items()
+            if before.get(key) != drawn.hashes[key]
+        ]
     body = [
         render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
         for n, name in enumerate(fragments)
     ]
+    body.extend(blocks)
     body.append(flash_oob(request, message, level))
     # The first fragment replaces the request's target, whichever panel sent it.
     response = retarget(HttpResponse("".join(body), status=status), f"#{fragments[0]}")
     trigger_client_event(response, event, {"version": assignment.version})
-    return trigger_client_event(
-        response, "versionChanged", {"version": assignment.version}
-    )
+    shown = {"version": assignment.version}
+    if TEXT in parts:
+        shown["drawn"] = context["drawn"].digest
+    return trigger_client_event(response, "versionChanged", shown)
 
 
 def _span_gone(
-    request: HtmxHttpRequest, access: ProjectAccess, assignment: Assignment
+    request: HtmxHttpRequest,
+    access: ProjectAccess,
+    assignment: Assignment,
+    part: int | None,
 ) -> HttpResponse:
     message = (
         "That span is gone (deleted in another tab?); the screen now shows the rest."
     )
     return _respond(
         request, access, assignment, TEXT_FRAGMENTS, "spansChanged",
-        message=message, status=409,
+        message=message, status=409, part=part,
     )  # fmt: skip

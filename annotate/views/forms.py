@@ -29,6 +29,11 @@ class AssignmentForm(forms.Form):
 
     version = forms.IntegerField(min_value=0, required=False)
     seen_label = forms.IntegerField(min_value=0, required=False)
+    # The part of a long text the screen shows (annotate.labelling.paging): the
+    # answer redraws that part's blocks.
+    part = forms.IntegerField(min_value=1, required=False)
+    # The fingerprint of the text as the screen drew it (DrawnText.digest).
+    drawn = forms.CharField(max_length=40, required=False)
 
     def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +47,14 @@ class AssignmentForm(forms.Form):
     @property
     def shown_label(self) -> int | None:
         return self.cleaned_data.get("seen_label")
+
+    @property
+    def shown_part(self) -> int | None:
+        return self.cleaned_data.get("part")
+
+    @property
+    def shown_drawing(self) -> str:
+        return self.cleaned_data.get("drawn") or ""
 
     def kept_when_absent(self, field: str) -> str | None:
         """A text field left out of the request keeps what was stored (None); sent
@@ -443,6 +456,12 @@ class AssignForm(forms.Form):
                 "Tick the documents to assign, or choose all matching the search."
             )
         return data
+
+
+class PartForm(forms.Form):
+    """The annotation page's query: which part of a long text to show."""
+
+    part = forms.IntegerField(min_value=1, required=False)
 
 
 class NextForm(forms.Form):

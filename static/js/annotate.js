@@ -16,9 +16,14 @@
     });
   }
 
+  // Where the text drawn starts in the whole text (a long text is drawn a part at a
+  // time): the server counts offsets in the whole text.
+  const offsetOfPart = () => Number(textBox()?.dataset.offset || 0);
+
   // The document's text as the server has it, as a string and as code points;
-  // computed once per drawn text (a swap brings a new #doc-text element).
-  const plainTexts = new WeakMap();
+  // computed once per drawn text. A change swaps blocks of #doc-text (or all of it),
+  // so what is computed from the text is forgotten after every swap.
+  let plainTexts = new WeakMap();
   function plain(box) {
     if (!plainTexts.has(box)) {
       const parts = [];
@@ -37,7 +42,10 @@
   // binary search in the tags: a walk over the text's nodes costs milliseconds on
   // every selection change once a text has hundreds of spans.)
   const points = (text) => (/[\uD800-\uDFFF]/.test(text) ? Array.from(text).length : text.length);
-  const tagTables = new WeakMap();
+  let tagTables = new WeakMap();
+  function forgetText() { plainTexts = new WeakMap(); tagTables = new WeakMap(); }
+  document.body.addEventListener("htmx:afterSwap", forgetText);
+  document.body.addEventListener("htmx:oobAfterSwap", forgetText);
   function tagTable(box) {
     if (!tagTables.has(box)) {
       const tags = Array.from(box.querySelectorAll(".tag"));
@@ -67,7 +75,8 @@
     return points(before.toString()) - upTo[low];
   }
 
-  // The current selection inside the text as {start, end, text} in code points, or null.
+  // The current selection inside the text as {start, end, text}, in code points of the
+  // whole text, or null.
   function selectedRange() {
     const box = textBox();
     const selection = window.getSelection();
@@ -81,7 +90,8 @@
     while (start < end && /\s/.test(chars[start])) start++;
     while (end > start && /\s/.test(chars[end - 1])) end--;
     if (start >= end) return null;
-    return { start, end, text: chars.slice(start, end).join("") };
+    const text = chars.slice(start, end).join("");
+    return { start: start + offsetOfPart(), end: end + offsetOfPart(), text };
   }
 
   // Scroll every scrolling box around the range, then the window, so the range sits
@@ -100,9 +110,11 @@
     window.scrollBy({ top: rect.top - (window.innerHeight - rect.height) / 2, behavior: "instant" });
   }
 
-  // Select code points [start, end) of the text, e.g. a find match, and show it.
+  // Select code points [start, end) of the whole text, e.g. a find match, and show it.
   function selectCodePoints(start, end) {
     const box = textBox();
+    start -= offsetOfPart();
+    end -= offsetOfPart();
     const walker = textNodes(box);
     const range = document.createRange();
     let seen = 0;
@@ -153,7 +165,7 @@
     if (at < 0) at = haystack.indexOf(needle);
     if (at < 0) { flash(`“${find.value}” is not in the text.`); return; }
     findFrom = at + needle.length;
-    const start = Array.from(haystack.slice(0, at)).length;
+    const start = Array.from(haystack.slice(0, at)).length + offsetOfPart();
     lastMatch = { start, end: start + Array.from(needle).length };
     selectCodePoints(lastMatch.start, lastMatch.end);
   }
@@ -180,9 +192,17 @@
   // can tell a change from an out-of-date tab (it answers with the fresh fragments).
   document.body.addEventListener("versionChanged", (event) => {
     screen.dataset.version = event.detail.version;
+    // The fingerprint of the text as drawn once the answer's blocks are swapped in.
+    if (event.detail.drawn && textBox()) textBox().dataset.drawn = event.detail.drawn;
   });
   document.body.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.verb === "post") event.detail.parameters.version = screen.dataset.version;
+    if (event.detail.verb !== "post") return;
+    event.detail.parameters.version = screen.dataset.version;
+    // The part shown, and what it shows: the answer redraws only what changed.
+    if (textBox()?.dataset.part) {
+      event.detail.parameters.part = textBox().dataset.part;
+      event.detail.parameters.drawn = textBox().dataset.drawn;
+    }
   });
 
   // Evidence. While text is selected, #screen has the class "selecting": the panels
@@ -365,6 +385,10 @@
     if (key === "x") { event.preventDefault(); document.querySelector(".suggestion-dismiss")?.click(); }
     if (key === "Y") { event.preventDefault(); document.getElementById("accept-all")?.click(); }
     if (key === "g") { event.preventDefault(); const g = document.getElementById("guidelines"); g.open = !g.open; }
+    if (key === "[" || key === "]") {
+      const link = document.querySelector(key === "[" ? ".pager-previous" : ".pager-next");
+      if (link) { event.preventDefault(); link.click(); }
+    }
   });
 
   // Exposed for the browser tests of the offset conversion.

@@ -108,7 +108,9 @@ def test_it_stores_a_span_in_code_points_and_returns_only_fragments(
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
-    assert 'id="doc-text"' in body and 'hx-swap-oob="true"' in body
+    # The span list in place, and the text's one block (a paragraph) out of band.
+    assert response.headers["HX-Retarget"] == "#span-list"
+    assert '<span class="block" id="b-0" hx-swap-oob="true">' in body
     assert "spansChanged" in json.loads(response.headers["HX-Trigger"])
     span = Span.objects.get()
     assert (span.start, span.end, span.text) == (3, 11, "Bamako 𝔸")

@@ -342,10 +342,10 @@ def test_it_keeps_what_two_tabs_add(annotator_client, project, assignment):
     body = response.content.decode()
     assert "Another tab changed this document too" in body
     assert body.count('class="span-row"') == 2  # the other tab's span is shown too
+    assert 'id="doc-text"' in body  # in the text too: all of it comes back
     assert Span.objects.count() == 2
-    assert json.loads(response.headers["HX-Trigger"])["versionChanged"] == {
-        "version": version(assignment)
-    }
+    shown_now = json.loads(response.headers["HX-Trigger"])["versionChanged"]
+    assert shown_now["version"] == version(assignment)
 
 
 def test_it_refuses_to_relabel_a_span_another_tab_relabelled(

@@ -142,6 +142,11 @@ def world(project):
 
 
 DOC_TEXT = re.compile(r'<div id="doc-text"[^>]*>(.*?)</div>', re.S)
+# A change sends the text's blocks it redrew, one after the other, then the flash line.
+TEXT_BLOCK = re.compile(
+    r'<span class="block" id="b-\d+"[^>]*>(.*?)</span>(?=<span class="block"|<p id="flash")',
+    re.S,
+)
 # A span row quotes the document's own words around the observer's span: text they read.
 ROW_CONTEXT = re.compile(r'<span class="context">.*?</span></span>', re.S)
 
@@ -151,8 +156,8 @@ def leaks(body: str, own_span_ids: set[int]) -> list[str]:
     text, the planted entity or note anywhere, a suggestion or span drawn at a planted
     place, or a span element that is not the observer's."""
     found = []
-    texts = DOC_TEXT.findall(body)
-    rest = ROW_CONTEXT.sub("", DOC_TEXT.sub("", body))
+    texts = DOC_TEXT.findall(body) + TEXT_BLOCK.findall(body)
+    rest = ROW_CONTEXT.sub("", TEXT_BLOCK.sub("", DOC_TEXT.sub("", body)))
     found += [f"{s!r} outside the text" for s in PLANTED if s in rest]
     found += [s for s in (PLANTED_ENTITY, "QX7", PLANTED_NOTE) if s in body]
     planted_places = {(TEXT.index(s), TEXT.index(s) + len(s)) for s in PLANTED}
