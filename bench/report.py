@@ -52,6 +52,16 @@ WHY_MISSED = {
     "time in Python: the nested marks, the span rows, the template. The time and the "
     "query count do not grow with the corpus (compare the two sizes), only with the "
     "spans of the document itself.",
+    "server CPU of a labelled document": "Label Studio's 43 ms is issue 20's earlier "
+    "harness, its annotation POST alone; make bench-peers, which reads both servers' "
+    "whole process trees from /proc for the same work, measured Label Studio at "
+    "196-246 ms a document and newsapp at 1.04-1.43 times that. Here most of it is the "
+    "10 span saves, each a version check, a row lock, the insert, its undo record and "
+    "the progress (12-15 queries, hence the PostgreSQL share) and a redraw.",
+    "span save p50": "A save answers with the changed paragraphs only, but the server "
+    "still draws the whole text part (every span and suggestion) to find which "
+    "paragraphs changed, and makes 14 queries; 5 ms would need drawing only the "
+    "paragraphs the change touches and fewer round trips.",
     "load test actions/s": "An annotator action costs 12-15 ms of gunicorn CPU and "
     "4-5 ms of PostgreSQL, against about 0.5 ms for the trivial view, which reads no "
     "session, user or table; the load client shares the same two cores (see the CPU "
