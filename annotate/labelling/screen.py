@@ -43,10 +43,11 @@ def screen_context(
     parts: Iterable[str] = EVERY_PART,
     part: int | None = None,
 ) -> dict:
-    """The context of the screen's `parts`, the text's of its part number `part`: 1 query for the labels, then 4 for the
-    text (spans, suggestion vocabulary, dismissals), 2 for stance, 1 for sources and
-    3 for progress; plus 1 for the models' predictions (text and stance share it) and
-    1 for dismissals when a prediction is above the threshold."""
+    """The context of the screen's `parts` (of the text, part number `part` of a long
+    one): 1 query for the labels, then 4 for the text (spans, suggestion vocabulary,
+    dismissals), 2 for stance, 1 for sources and 3 for progress; plus 1 for the
+    models' predictions (text and stance share it) and 1 for dismissals when a
+    prediction is above the threshold."""
     parts = frozenset(parts)
     document, project = assignment.document, access.project
     document.project = project  # the same row, already loaded

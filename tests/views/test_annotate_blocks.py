@@ -32,6 +32,13 @@ def entity(project, name):
     return Label.objects.get(project=project, kind=Label.Kind.ENTITY, name=name)
 
 
+def save_span(client, assignment, text: str, word: str, label: Label, *, at=0, **extra):
+    """Label `word` (its first occurrence in `text` from `at`) as the screen posts it."""
+    start = text.index(word, at)
+    data = {"start": start, "end": start + len(word), "text": word, "label": label.pk}
+    return client.post(url("span-create", assignment), {**data, **extra}, headers=HTMX)
+
+
 def blocks_sent(body: str) -> list[str]:
     return re.findall(r'<span class="block" id="(b-\d+)" hx-swap-oob="true">', body)
 
@@ -45,16 +52,8 @@ def assignment(project, annotator):
 def test_it_answers_a_span_save_with_only_the_paragraph_it_changed(
     annotator_client, project, assignment
 ):
-    start = PARAGRAPHS.index("Moscow")
-    response = annotator_client.post(
-        url("span-create", assignment),
-        {
-            "start": start,
-            "end": start + 6,
-            "text": "Moscow",
-            "label": entity(project, "GPE").pk,
-        },
-        headers=HTMX,
+    response = save_span(
+        annotator_client, assignment, PARAGRAPHS, "Moscow", entity(project, "GPE")
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -109,10 +108,9 @@ def test_it_redraws_for_a_tab_out_of_date_what_differs_from_what_it_shows(
     gpe = entity(project, "GPE")
 
     def label(word: str, shown: str):
-        start = PARAGRAPHS.index(word)
-        data = {"start": start, "end": start + len(word), "text": word}
-        data.update(label=gpe.pk, part=1, drawn=shown)
-        return annotator_client.post(url("span-create", assignment), data, headers=HTMX)
+        return save_span(
+            annotator_client, assignment, PARAGRAPHS, word, gpe, part=1, drawn=shown
+        )
 
     first = label("Moscow", drawn)
     assert blocks_sent(first.content.decode()) == ["b-1"]
@@ -187,17 +185,10 @@ def test_it_answers_a_change_on_a_part_with_that_part_s_blocks(
 ):
     text = long_text()
     start = text.index("Bamako", text.index("Paragraph 5:"))
-    response = annotator_client.post(
-        url("span-create", long_assignment),
-        {
-            "start": start,
-            "end": start + 6,
-            "text": "Bamako",
-            "label": entity(project, "GPE").pk,
-            "part": 2,
-        },
-        headers=HTMX,
-    )
+    response = save_span(
+        annotator_client, long_assignment, text, "Bamako", entity(project, "GPE"),
+        at=start, part=2,
+    )  # fmt: skip
     body = response.content.decode()
     assert response.status_code == 200
     assert blocks_sent(body) == ["b-4"]
