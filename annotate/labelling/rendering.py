@@ -90,13 +90,17 @@ def stacked_pieces(
     items: Sequence[SpanLike],
     opening: Callable[[object, int], tuple[str, str]],
     bounds: Sequence[int],
+    depth_of: dict[int, int] | None = None,
 ) -> list[str]:
     """stacked_marks for text[bounds[0]:bounds[-1]] only, as one HTML string per
     piece between consecutive `bounds`: marks crossing a bound are closed before it
-    and reopened after, so each piece is whole HTML (a block swapped on its own)."""
+    and reopened after, so each piece is whole HTML (a block swapped on its own).
+    `depth_of` (depths() of a wider stretch) draws a piece as it is drawn in that
+    stretch."""
     low, high = bounds[0], bounds[-1]
     items = [item for item in items if item.start < high and item.end > low]
-    depth_of = depths(items)
+    if depth_of is None:
+        depth_of = depths(items)
     # A span cut into several segments reopens its mark in each: build each tag once.
     tags = {id(item): opening(item, depth_of[id(item)]) for item in items}
     pieces: list[str] = []
@@ -153,9 +157,10 @@ def marked_pieces(
     suggestions: Sequence = (),
     *,
     names: dict[int, str] | None = None,
+    depth_of: dict[int, int] | None = None,
 ) -> list[str]:
     """marked_text of text[bounds[0]:bounds[-1]], one HTML string per piece between
-    consecutive `bounds` (the screen's blocks)."""
+    consecutive `bounds` (the screen's blocks); `depth_of` as in stacked_pieces."""
     names = names or {}
 
     def opening(item, depth: int) -> tuple[str, str]:
@@ -176,7 +181,7 @@ def marked_pieces(
             label_tag(name, suggested=True) if name else "",
         )
 
-    return stacked_pieces(text, [*spans, *suggestions], opening, bounds)
+    return stacked_pieces(text, [*spans, *suggestions], opening, bounds, depth_of)
 
 
 # How much of the text to show either side of a span or a mention.
@@ -242,6 +247,11 @@ def span_rows(spans: Sequence, *, editable: bool, text: str = "") -> str:
 
     A row carries its action URLs; annotate.js sends the requests (keys and the row's
     buttons alike), so the rows need no htmx wiring after a swap."""
+    return mark_safe("".join(span_row_list(spans, editable=editable, text=text)))
+
+
+def span_row_list(spans: Sequence, *, editable: bool, text: str = "") -> list[str]:
+    """span_rows, one HTML string per row (`id` span-row-<pk>, swapped on its own)."""
     positions = Positions(text) if text else None
     # Escaping is most of the cost: each label's name once, and text in elements
     # without quotes (quote=False: two replacements fewer).
@@ -270,13 +280,13 @@ def span_rows(spans: Sequence, *, editable: bool, text: str = "") -> str:
         chip = escape(span.text, quote=False)
         context = _context_line(text, positions, span, chip) if positions else ""
         rows.append(
-            f'<li class="span-row" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0" aria-label="{name}"'
+            f'<li class="span-row" id="span-row-{span.pk}" data-span="{span.pk}" data-label="{span.label_id}" tabindex="0" aria-label="{name}"'
             f' data-relabel="{span.relabel_url}" data-link="{span.link_url}" data-delete="{span.delete_url}">'
             f'<mark class="chip l-{span.label_id}">{chip}</mark>'
             f'<span class="label-name">{label}{entity}</span>'
             f"{buttons}{origin}{context}</li>"
         )
-    return mark_safe("".join(rows))  # every piece of text above was escaped
+    return rows  # every piece of text above was escaped
 
 
 ROW_CONTEXT_CHARS = 30
@@ -294,3 +304,38 @@ def _context_line(text: str, positions: Positions, span, chip: str) -> str:
         f"{escape(around['after'], quote=False)}"
         f'<span class="where">{where(positions, span.start, span.end)}</span></span>'
     )
+
+
+def suggestion_rows(
+    rows: Sequence[tuple], *, accept_url: str, dismiss_url: str, csrf_token: str
+) -> str:
+    """The listed suggestions as HTML, escaped: `rows` are (suggestion, its label as
+    shown). Built here, like span_rows, because each change that alters the list
+    redraws it, and a template loop with a form's CSRF token per button costs more
+    than the change. The forms work without JavaScript; htmx posts them."""
+    token = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    )
+    html = []
+    for suggestion, label_name in rows:
+        text, name = escape(suggestion.text), escape(label_name)
+        place = (
+            f'<input type="hidden" name="start" value="{suggestion.start}">'
+            f'<input type="hidden" name="end" value="{suggestion.end}">'
+            f'<input type="hidden" name="label" value="{suggestion.label_id}">'
+        )
+        forms = [
+            f'<form method="post" action="{url}" hx-post="{url}" hx-target="#doc-text" '
+            f'hx-swap="outerHTML">{token}{place}<button type="submit" class="{kind}" '
+            f'title="{title}" aria-label="{verb} {text} as {name}">{sign}</button></form>'
+            for url, kind, title, verb, sign in (
+                (accept_url, "suggestion-accept", "Accept (y)", "Accept", "✓"),
+                (dismiss_url, "suggestion-dismiss", "Dismiss (x)", "Dismiss", "✗"),
+            )
+        ]
+        html.append(
+            f'<li class="suggestion-row" aria-label="Suggested: {text}, {name}">'
+            f'<mark class="chip suggested l-{suggestion.label_id}">{text}</mark>'
+            f'<span class="label-name">{name}</span>{"".join(forms)}</li>'
+        )
+    return mark_safe("".join(html))  # every piece of text above was escaped

@@ -5,6 +5,7 @@ change touched."""
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,7 +18,14 @@ from django.utils.safestring import mark_safe
 from annotate.access import ProjectAccess
 from annotate.labelling import paging, predicted, queue
 from annotate.labelling.citations import cited_sources
-from annotate.labelling.rendering import in_context, marked_pieces, shortened, span_rows
+from annotate.labelling.rendering import (
+    depths,
+    in_context,
+    marked_pieces,
+    shortened,
+    span_row_list,
+    span_rows,
+)
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Document, Label, Rating
 
@@ -42,12 +50,14 @@ def screen_context(
     assignment: Assignment,
     parts: Iterable[str] = EVERY_PART,
     part: int | None = None,
+    before: Shown | None = None,
 ) -> dict:
     """The context of the screen's `parts` (of the text, part number `part` of a long
     one): 1 query for the labels, then 4 for the text (spans, suggestion vocabulary,
     dismissals), 2 for stance, 1 for sources and 3 for progress; plus 1 for the
     models' predictions (text and stance share it) and 1 for dismissals when a
-    prediction is above the threshold."""
+    prediction is above the threshold. With what the screen showed `before` a
+    change, the text's context holds only what the change altered (text_changes)."""
     parts = frozenset(parts)
     document, project = assignment.document, access.project
     document.project = project  # the same row, already loaded
@@ -75,6 +85,7 @@ def screen_context(
                 labels,
                 editable=context["editable"],
                 part=part,
+                before=before,
             )
         )
     if STANCE in parts:
@@ -128,59 +139,113 @@ def shown_spans(assignment: Assignment) -> list[ShownSpan]:
     return [ShownSpan(*row) for row in rows]
 
 
-# How long the block fingerprints of a drawing are kept for the changes made on it.
+# How long what a drawing shows is kept, for the changes made on the screen showing it.
 DRAWING_SECONDS = 3600
+# A change touching more span rows than this sends the whole span list.
+CHANGED_ROWS_SENT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a screen's part of the text shows, in the terms a change compares: each
+    mark drawn with what its HTML depends on (its depth included), each span row by
+    span, the suggestions listed, and the spans counted."""
+
+    part: int
+    marks: frozenset[tuple]
+    rows: dict[int, tuple]
+    listed: tuple
+    total_spans: int
 
 
 @dataclass(slots=True)
-class DrawnText:
-    """One part of the text as drawn: its blocks' HTML and fingerprints by block id,
-    the drawing's fingerprint (`digest`), and what is in it."""
+class Drawing:
+    """Part of the text with the annotator's spans and the suggestions in it, before
+    any HTML: what it shows (`shown`) and the fingerprint of that (`digest`), which
+    the screen sends back with a change; blocks() draws it."""
 
+    text: str
     part: paging.Part
-    blocks: dict[str, str]
     spans: list[ShownSpan]  # the part's
     suggestions: list  # the part's, dictionary and predicted
     total_spans: int
-    hashes: dict[str, str] = field(init=False)
+    names: dict[int, str]  # label id -> name
+    editable: bool
+    depth_of: dict[int, int] = field(init=False)
+    shown: Shown = field(init=False)
     digest: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.hashes = {
-            key: hashlib.blake2b(html.encode(), digest_size=8).hexdigest()
-            for key, html in self.blocks.items()
-        }
-        every = hashlib.blake2b("".join(self.hashes.values()).encode(), digest_size=8)
-        self.digest = f"{self.part.number}-{every.hexdigest()}"
+        items = [*self.spans, *self.suggestions]
+        self.depth_of = depths(items)
+        names = self.names
+        marks = frozenset(
+            [
+                *(
+                    ("span", s.start, s.end, s.label_id, names.get(s.label_id, ""),
+                     s.pk, self.depth_of[id(s)])
+                    for s in self.spans
+                ),
+                *(
+                    ("suggestion", item.start, item.end, item.label_id,
+                     predicted.shown_name(item, names), getattr(item, "source", ""),
+                     self.depth_of[id(item)])
+                    for item in self.suggestions
+                ),
+            ]
+        )  # fmt: skip
+        rows = {
+            span.pk: (span.start, span.end, span.label_id, names.get(span.label_id),
+                      span.text, span.entity_id, span.entity_name, span.origin)
+            for span in self.spans
+        }  # fmt: skip
+        listed = (
+            self.editable,
+            len(self.suggestions),
+            tuple(
+                (item.start, item.end, item.label_id, predicted.shown_name(item, names))
+                for item in self.suggestions[:LISTED_SUGGESTIONS]
+            ),
+        )
+        self.shown = Shown(self.part.number, marks, rows, listed, self.total_spans)
+        # marshal version 0 (which tells no interned or shared strings apart) gives
+        # the same bytes for the same values in every process, for a third of repr().
+        every = marshal.dumps(
+            (sorted(marks), sorted(rows.items()), listed, self.total_spans), 0
+        )
+        digest = hashlib.blake2b(every, digest_size=8).hexdigest()
+        self.digest = f"{self.part.number}-{digest}"
+
+    def blocks(self, only: Iterable[paging.Block] | None = None) -> dict[str, str]:
+        """The HTML of the part's blocks by block id (of the blocks `only`, if given):
+        each drawn as it is in the whole part."""
+        shown = self.part.blocks if only is None else list(only)
+        if not shown:
+            return {}
+        if only is None:
+            bounds = [self.part.start, *(block.end for block in shown)]
+            pieces = self._pieces(bounds)
+            return {b.dom_id: html for b, html in zip(shown, pieces, strict=True)}
+        return {b.dom_id: self._pieces([b.start, b.end])[0] for b in shown}
+
+    def _pieces(self, bounds: list[int]) -> list[str]:
+        return marked_pieces(
+            self.text, bounds, self.spans, self.suggestions,
+            names=self.names, depth_of=self.depth_of,
+        )  # fmt: skip
 
     def remember(self) -> None:
-        """Keep the blocks' fingerprints by the drawing's, for the next change made on
-        the screen that shows it (annotate.views.annotate compares them)."""
-        cache.set(f"annotate:drawing:{self.digest}", self.hashes, DRAWING_SECONDS)
+        """Keep what the drawing shows by its fingerprint, for the next change made
+        on the screen that shows it (text_changes compares them)."""
+        cache.set(f"annotate:drawing:{self.digest}", self.shown, DRAWING_SECONDS)
 
 
-def shown_drawing(
-    assignment: Assignment, labels: list[Label], part: int | None, digest: str
-) -> dict[str, str] | None:
-    """The block fingerprints of the drawing a screen shows, known by its fingerprint
-    `digest`: kept from when it was drawn (no drawing in this request), or drawn
-    again when this process has not kept it. None when the drawing now is another
-    (a tab out of date, suggestions found anew since): the screen needs all of it.
-    With no `digest` (a client that sends none), the drawing now."""
-    if digest and (hashes := cache.get(f"annotate:drawing:{digest}")) is not None:
-        return hashes
-    drawn = drawn_text(assignment, labels, part)
-    return drawn.hashes if digest in ("", drawn.digest) else None
-
-
-def drawn_text(
-    assignment: Assignment, labels: list[Label], part: int | None
-) -> DrawnText:
-    """Part number `part` of the text with the annotator's spans and the suggestions
-    as marks, block by block (annotate.labelling.paging): a change compares the blocks
-    before and after it and sends those that differ. 4 queries (see screen_context).
-    Suggestions are found in the whole text (the annotator's spans anywhere count) and
-    drawn where the part is."""
+def drawing(
+    assignment: Assignment, labels: list[Label], part: int | None, *, editable: bool
+) -> Drawing:
+    """Part number `part` of the text with the annotator's spans and the suggestions.
+    4 queries (see screen_context). Suggestions are found in the whole text (the
+    annotator's spans anywhere count) and drawn where the part is."""
     text = assignment.document.text
     shown = paging.part_of(text, part)
     every_span = shown_spans(assignment)
@@ -194,12 +259,124 @@ def drawn_text(
     for span in spans:
         span.label = label_of[span.label_id]  # already loaded: no join, no copies
     names = {label.pk: label.name for label in labels}
-    bounds = [shown.start, *(block.end for block in shown.blocks)]
-    pieces = marked_pieces(text, bounds, spans, suggestions, names=names)
-    blocks = {
-        block.dom_id: html for block, html in zip(shown.blocks, pieces, strict=True)
-    }
-    return DrawnText(shown, blocks, spans, suggestions, len(every_span))
+    return Drawing(text, shown, spans, suggestions, len(every_span), names, editable)
+
+
+def shown_before(
+    assignment: Assignment,
+    labels: list[Label],
+    part: int | None,
+    digest: str,
+    *,
+    editable: bool,
+) -> Shown | None:
+    """What the screen shows, known by its drawing's fingerprint `digest`: kept from
+    when it was drawn, or drawn again (from the database, before the change) when
+    this process has not kept it. None when the drawing now is another (a tab out
+    of date, suggestions found anew since): the screen needs all of it. With no
+    `digest` (a client that sends none), the drawing now."""
+    if digest and (shown := cache.get(f"annotate:drawing:{digest}")) is not None:
+        return shown  # of another part than asked: _text_part sends the whole part
+    now = drawing(assignment, labels, part, editable=editable)
+    return now.shown if digest in ("", now.digest) else None
+
+
+@dataclass(slots=True)
+class TextChanges:
+    """What a change altered on a screen that showed `Shown`, as out-of-band HTML:
+    the blocks whose marks changed and the span rows that changed (None: send the
+    whole span list); whether the suggestions listed and the spans counted did."""
+
+    blocks: list[str]
+    rows: list[str] | None
+    listed: bool
+    counted: bool
+
+
+def text_changes(before: Shown, after: Drawing, urls: dict[str, str]) -> TextChanges:
+    changed = before.marks ^ after.shown.marks
+    touched = [
+        block
+        for block in after.part.blocks
+        if any(m[1] < block.end and m[2] > block.start for m in changed)
+    ]
+    blocks = [
+        block_html(key, html, oob=True) for key, html in after.blocks(touched).items()
+    ]
+    return TextChanges(
+        blocks,
+        _row_changes(before, after, urls),
+        listed=before.listed != after.shown.listed,
+        counted=before.total_spans != after.total_spans,
+    )
+
+
+def _row_changes(
+    before: Shown, after: Drawing, urls: dict[str, str]
+) -> list[str] | None:
+    """The span rows that changed, each swapped by its id: a gone one deleted, a
+    changed one replaced, new ones put after the row before them (or before the one
+    after them). None when the list is or becomes empty, or too much changed."""
+    old, new = before.rows, after.shown.rows
+    if not old or not new or (before.total_spans == 0) != (after.total_spans == 0):
+        return None
+    # A span keeps its place in the list unless its offsets changed.
+    moved = {pk for pk in old.keys() & new.keys() if old[pk][:2] != new[pk][:2]}
+    gone = (old.keys() - new.keys()) | moved
+    added = (new.keys() - old.keys()) | moved
+    redrawn = {pk for pk in old.keys() & new.keys() - moved if old[pk] != new[pk]}
+    if len(gone) + len(added) + len(redrawn) > CHANGED_ROWS_SENT:
+        return None
+    ordered = sorted(after.spans, key=lambda span: (span.start, -span.end))
+    shown_rows = [span for span in ordered if span.pk in added | redrawn]
+    _add_urls(shown_rows, urls)
+    html_of = dict(
+        zip(
+            (span.pk for span in shown_rows),
+            span_row_list(shown_rows, editable=after.editable, text=after.text),
+            strict=True,
+        )
+    )
+    found = [f'<li id="span-row-{pk}" hx-swap-oob="delete"></li>' for pk in gone]
+    found.extend(
+        html.replace(
+            '<li class="span-row" ', '<li hx-swap-oob="true" class="span-row" ', 1
+        )
+        for pk, html in html_of.items()
+        if pk in redrawn
+    )
+    found.extend(_inserted(ordered, added, html_of))
+    return found
+
+
+def _inserted(ordered: list[ShownSpan], added: set[int], html_of: dict[int, str]):
+    """The new rows in runs, each run after the row that stays before it (or, for a
+    run at the top, before the first row that stays)."""
+    run: list[str] = []
+    after_pk = None
+    for span in ordered:
+        if span.pk in added:
+            run.append(html_of[span.pk])
+            continue
+        if run:
+            where = (
+                f"afterend:#span-row-{after_pk}"
+                if after_pk
+                else f"beforebegin:#span-row-{span.pk}"
+            )
+            yield f'<ul hx-swap-oob="{where}">{"".join(run)}</ul>'
+            run = []
+        after_pk = span.pk
+    if run:  # after the last row that stays (there is one: the list was not empty)
+        yield f'<ul hx-swap-oob="afterend:#span-row-{after_pk}">{"".join(run)}</ul>'
+
+
+def _add_urls(spans: list[ShownSpan], urls: dict[str, str]) -> None:
+    for span in spans:
+        # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
+        span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
+        span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
+        span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
 
 
 def block_html(dom_id: str, inner: str, *, oob: bool = False) -> str:
@@ -216,35 +393,38 @@ def _text_part(
     *,
     editable: bool,
     part: int | None,
+    before: Shown | None,
 ) -> dict:
-    drawn = drawn_text(assignment, labels, part)
+    """The text's context: with what the screen showed `before` a change, only what
+    changed (`text_changes`), and the whole span list only when it needs it."""
+    drawn = drawing(assignment, labels, part, editable=editable)
     drawn.remember()
     spans, suggestions = drawn.spans, drawn.suggestions
-    names = {label.pk: label.name for label in labels}
-    for span in spans:
-        # Formatted, not reversed, per span: reverse() for 500 rows costs more than the page.
-        span.relabel_url = urls["relabel"].replace("/0/", f"/{span.pk}/")
-        span.delete_url = urls["delete"].replace("/0/", f"/{span.pk}/")
-        span.link_url = urls["link"].replace("/0/", f"/{span.pk}/")
-    return {
+    context = {
         "drawn": drawn,
         "part": drawn.part,
-        "marked_text": mark_safe(
-            "".join(block_html(key, html) for key, html in drawn.blocks.items())
-        ),  # the blocks' HTML is escaped already (rendering.marked_pieces)
         "suggestions": suggestions,
         "suggestion_rows": [
-            (item, predicted.shown_name(item, names))
+            (item, predicted.shown_name(item, drawn.names))
             for item in suggestions[:LISTED_SUGGESTIONS]
         ],
         "spans": spans,
         "total_spans": drawn.total_spans,
-        "span_rows": span_rows(
-            sorted(spans, key=lambda span: (span.start, -span.end)),
-            editable=editable,
-            text=assignment.document.text,
-        ),
     }
+    if before is not None and before.part == drawn.part.number:
+        context["text_changes"] = changes = text_changes(before, drawn, urls)
+        if changes.rows is not None:
+            return context
+    else:
+        context["marked_text"] = mark_safe(
+            "".join(block_html(key, html) for key, html in drawn.blocks().items())
+        )  # the blocks' HTML is escaped already (rendering.marked_pieces)
+    ordered = sorted(spans, key=lambda span: (span.start, -span.end))
+    _add_urls(ordered, urls)
+    context["span_rows"] = span_rows(
+        ordered, editable=editable, text=assignment.document.text
+    )
+    return context
 
 
 def guidelines_html(guidelines: str) -> str:

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import (
+    reswap,
     retarget,
     trigger_client_event,
 )
@@ -30,9 +31,9 @@ from annotate.labelling.linking import candidates_for
 from annotate.labelling.screen import (
     PART_OF_FRAGMENT,
     TEXT,
-    block_html,
+    Shown,
     screen_context,
-    shown_drawing,
+    shown_before,
 )
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Span
@@ -416,15 +417,18 @@ def _apply(
     assignment refuses with a 409 in the flash line; a conflicting change from an
     out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
     of the action's result (undo: known once the change is undone), and so is the
-    `notice` shown in the flash line (undo: what was undone). Of the text, only the
-    blocks whose drawing the change altered are sent (drawn before and after it),
-    when the screen shows the drawing from before it; otherwise the whole part."""
+    `notice` shown in the flash line (undo: what was undone). Of the text, only what
+    the change altered is sent (the blocks, the span rows), when the screen shows
+    the drawing from before it; otherwise the whole part."""
     stored_version = assignment.version
     part, before = form.shown_part, None
     fresh = form.shown_version in (None, stored_version) or form.shown_drawing
     if request.htmx and fresh and (callable(fragments) or "doc-text" in fragments):
         labels = access.project.label_list
-        before = shown_drawing(assignment, labels, part, form.shown_drawing)
+        before = shown_before(
+            assignment, labels, part, form.shown_drawing,
+            editable=assignment.is_open_to_changes,
+        )  # fmt: skip
     try:
         result = action(**arguments)
     except labelling.LockedAssignment as error:
@@ -464,12 +468,12 @@ def _respond(
     level: str = "error",
     status: int = 200,
     part: int | None = None,
-    before: dict[str, str] | None = None,  # block id -> fingerprint
+    before: Shown | None = None,
 ) -> HttpResponse:
     """The fragments, fresh from the database; the flash line is always sent, so an
-    old message goes. With the text's blocks as drawn `before` the change, the text
-    comes back as the blocks that differ now, out of band, instead of the whole
-    #doc-text. Without htmx: back to the screen, the message as a message."""
+    old message goes. With what the screen showed `before` the change, the text
+    comes back as what differs now (_text_changes) instead of the whole #doc-text
+    and span list. Without htmx: back to the screen, the message as a message."""
     if not request.htmx:
         return back_with_message(
             request, message, level, "annotate:annotate",
@@ -479,30 +483,56 @@ def _respond(
         assignment.refresh_from_db(fields=["version"])
     parts = {PART_OF_FRAGMENT[name] for name in fragments}
     context = screen_context(
-        user=request.user, access=access, assignment=assignment, parts=parts, part=part
-    )
-    blocks = []
-    if before is not None and TEXT in parts:
-        fragments = tuple(name for name in fragments if name != "doc-text")
-        drawn = context["drawn"]
-        blocks = [
-            block_html(key, html, oob=True)
-            for key, html in drawn.blocks.items()
-            if before.get(key) != drawn.hashes[key]
+        user=request.user, access=access, assignment=assignment, parts=parts,
+        part=part, before=before,
+    )  # fmt: skip
+    if "text_changes" in context:
+        body = _text_changes(request, context)
+        fragments = tuple(name for name in fragments if PART_OF_FRAGMENT[name] != TEXT)
+        body.extend(
+            render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": True}, request)
+            for name in fragments
+        )
+        # The flash line is the answer's own content, whichever panel sent it.
+        body.append(flash_oob(request, message, level, oob=False))
+        response = HttpResponse("".join(body), status=status)
+        response = reswap(retarget(response, "#flash"), "outerHTML")
+    else:
+        body = [
+            render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
+            for n, name in enumerate(fragments)
         ]
-    body = [
-        render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
-        for n, name in enumerate(fragments)
-    ]
-    body.extend(blocks)
-    body.append(flash_oob(request, message, level))
-    # The first fragment replaces the request's target, whichever panel sent it.
-    response = retarget(HttpResponse("".join(body), status=status), f"#{fragments[0]}")
+        body.append(flash_oob(request, message, level))
+        # The first fragment replaces the request's target, whichever panel sent it.
+        response = HttpResponse("".join(body), status=status)
+        response = retarget(response, f"#{fragments[0]}")
     trigger_client_event(response, event, {"version": assignment.version})
     shown = {"version": assignment.version}
     if TEXT in parts:
         shown["drawn"] = context["drawn"].digest
     return trigger_client_event(response, "versionChanged", shown)
+
+
+def _text_changes(request: HtmxHttpRequest, context: dict) -> list[str]:
+    """What a change altered in the text and the span list, each piece swapped out
+    of band by its id (annotate.labelling.screen.text_changes): the list whole when
+    its rows cannot be."""
+    changes = context["text_changes"]
+    if changes.rows is None:
+        oob = {**context, "oob": True}
+        return [
+            render_to_string(f"{TEMPLATE}#span-list", oob, request),
+            *changes.blocks,
+        ]
+    body = list(changes.rows)
+    alone = {**context, "alone": True}
+    if changes.listed:
+        body.append(render_to_string(f"{TEMPLATE}#suggestion-list", alone, request))
+    if changes.counted:
+        body.append(render_to_string(f"{TEMPLATE}#part-spans", alone, request))
+    # A change closes the entity panel, as a redrawn list would.
+    body.append('<section id="link-panel" hx-swap-oob="true"></section>')
+    return [*body, *changes.blocks]
 
 
 def _span_gone(

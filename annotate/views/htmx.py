@@ -44,10 +44,12 @@ def refused(request: HtmxHttpRequest, form: forms.Form) -> HttpResponse:
     return flash_error(request, form_problems(form), status=400)
 
 
-def flash_oob(request: HtmxHttpRequest, message: str, level: str) -> str:
+def flash_oob(
+    request: HtmxHttpRequest, message: str, level: str, *, oob: bool = True
+) -> str:
     """The flash line as an out-of-band fragment: always sent with a screen's
-    fragments, so an old message goes."""
-    context = {"message": message, "level": level, "oob": True}
+    fragments, so an old message goes (`oob` False: as the answer's own content)."""
+    context = {"message": message, "level": level, "oob": oob}
     return render_to_string(FLASH_TEMPLATE, context, request)
 
 

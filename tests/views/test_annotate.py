@@ -108,12 +108,29 @@ def test_it_stores_a_span_in_code_points_and_returns_only_fragments(
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
-    # The span list in place, and the text's one block (a paragraph) out of band.
-    assert response.headers["HX-Retarget"] == "#span-list"
+    # The flash line in place; the text's one block (a paragraph) and the list (its
+    # first row) out of band.
+    assert response.headers["HX-Retarget"] == "#flash"
     assert '<span class="block" id="b-0" hx-swap-oob="true">' in body
+    assert '<ul id="span-list"' in body
     assert "spansChanged" in json.loads(response.headers["HX-Trigger"])
     span = Span.objects.get()
     assert (span.start, span.end, span.text) == (3, 11, "Bamako 𝔸")
+    # The next span: its row alone, after the row before it; the others stay.
+    drawn = json.loads(response.headers["HX-Trigger"])["versionChanged"]["drawn"]
+    response = annotator_client.post(
+        url("span-create", assignment),
+        {**span_data(project, TEXT, "Sergey Lavrov"), "drawn": drawn},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    second = Span.objects.exclude(pk=span.pk).get()
+    assert 'id="span-list"' not in body
+    assert (
+        f'<ul hx-swap-oob="afterend:#span-row-{span.pk}"><li class="span-row" id="span-row-{second.pk}"'
+        in body
+    )
+    assert f'id="span-row-{span.pk}"' not in body.replace(f"#span-row-{span.pk}", "")
 
 
 def test_it_redirects_a_plain_form_post_back_to_the_screen(
