@@ -51,9 +51,11 @@ def project_access(
 
 
 def document_in(access: ProjectAccess, pk: int) -> Document:
-    """A document of the project, with its publisher; 404 for any other id."""
+    """A document of the project, with its publisher; 404 for any other id. Not its
+    raw input (a scraped page can weigh far more than its text): no screen shows it."""
     document = (
         Document.objects.select_related("publisher")
+        .defer("raw")
         .filter(project=access.project, pk=pk)
         .first()
     )
@@ -65,10 +67,12 @@ def document_in(access: ProjectAccess, pk: int) -> Document:
 def assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
     """An assignment of the project the user may open: their own, or anyone's for a
     reviewer (or in an open project). Someone else's id is a 404, not a 403, so ids
-    reveal nothing."""
-    assignments = Assignment.objects.select_related(
-        "document__publisher", "annotator"
-    ).filter(document__project=access.project, pk=pk)
+    reveal nothing. The document comes without its raw input (see document_in)."""
+    assignments = (
+        Assignment.objects.select_related("document__publisher", "annotator")
+        .defer("document__raw")
+        .filter(document__project=access.project, pk=pk)
+    )
     if not access.sees_others_work():
         assignments = assignments.filter(annotator=user)
     assignment = assignments.first()

@@ -122,7 +122,9 @@ NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 # The text as drawn, in blocks (annotate.labelling.paging): the documents are short,
 # one part each, so its offsets are the whole text's.
 DOC_TEXT = re.compile(
-    r'<div id="doc-text" class="text" data-version="(\d+)"[^>]*>(.*?)</div>', re.S
+    r'<div id="doc-text" class="text" data-version="(\d+)" data-part="(\d+)"'
+    r' data-offset="\d+" data-drawn="([^"]*)">(.*?)</div>',
+    re.S,
 )
 CSRF_HEADER = re.compile(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'")
 # The first row of each panel, with the label it shows (seen_label: 0 for none), which
@@ -507,6 +509,9 @@ class Page:
     csrf: str
     stance: dict  # the first stance row's target and seen_label
     source: dict  # the first source the screen offers to rate, and its seen_label
+    # The part of the text shown and its drawing's fingerprint, which annotate.js
+    # sends with every change (the answer then holds only what the change altered).
+    shown: dict
 
 
 def parse_page(assignment: int, path: str, body: str) -> Page | None:
@@ -518,7 +523,7 @@ def parse_page(assignment: int, path: str, body: str) -> Page | None:
         assignment=assignment,
         path=path,
         # What the browser's selection sees: the text without the marks.
-        text=html.unescape(TAG.sub("", LABEL_TAG.sub("", text.group(2)))),
+        text=html.unescape(TAG.sub("", LABEL_TAG.sub("", text.group(4)))),
         version=int(text.group(1)),
         csrf=csrf.group(1),
         stance={"target": int(stance.group(1)), "seen_label": int(stance.group(2))},
@@ -531,7 +536,17 @@ def parse_page(assignment: int, path: str, body: str) -> Page | None:
             if source
             else {"source": OUTLETS[assignment % len(OUTLETS)], "role": "cited"}
         ),
+        shown={"part": int(text.group(2)), "drawn": text.group(3)},
     )
+
+
+def next_shown(answer, page: Page) -> tuple[int, dict]:
+    """The version and the drawing a change's answer leaves the screen showing."""
+    shown = json.loads(answer.headers.get("HX-Trigger") or "{}").get(
+        "versionChanged", {}
+    )
+    drawn = shown.get("drawn", page.shown["drawn"])
+    return shown.get("version", page.version), {**page.shown, "drawn": drawn}
 
 
 def choose_spans(text: str, rng: random.Random, count: int) -> list[tuple[int, int]]:
@@ -637,14 +652,13 @@ class Annotator:
             "HX-Current-URL": self.bases[0] + page.path,
             "X-CSRFToken": page.csrf,
         }
-        data = {**data, "version": page.version}
+        data = {**data, "version": page.version, **page.shown}
         answer = await self.request(
             kind, "POST", page.path + action, data=data, headers=headers
         )
         if answer is None:
             return False
-        events = json.loads(answer.headers.get("HX-Trigger") or "{}")
-        page.version = events.get("versionChanged", {}).get("version", page.version)
+        page.version, page.shown = next_shown(answer, page)
         return True
 
 

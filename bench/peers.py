@@ -48,6 +48,7 @@ from bench.load import (  # noqa: E402
     free_port,
     gunicorn_command,
     log_path,
+    next_shown,
     parse_page,
     process,
     server_env,
@@ -167,15 +168,13 @@ def annotate_newsapp(client: httpx.Client, cpu: ServerCpu, labels, count: int) -
 
 def change(client: httpx.Client, page, action: str, data: dict) -> None:
     headers = {"HX-Request": "true", "X-CSRFToken": page.csrf}
-    answer = client.post(
-        page.path + action, data={**data, "version": page.version}, headers=headers
-    )
+    data = {**data, "version": page.version, **page.shown}  # as annotate.js sends it
+    answer = client.post(page.path + action, data=data, headers=headers)
     if answer.status_code >= 400:
         raise SystemExit(
             f"newsapp: {action} answered {answer.status_code}: {answer.text[:300]}"
         )
-    events = json.loads(answer.headers.get("HX-Trigger") or "{}")
-    page.version = events.get("versionChanged", {}).get("version", page.version)
+    page.version, page.shown = next_shown(answer, page)
 
 
 def step(cpu: ServerCpu, mark: float, into: list[float]) -> float:
@@ -339,8 +338,9 @@ def fmt(value) -> str:
 
 
 def write_section(path: Path, table: str) -> None:
-    """Replace the section between the markers, or add it at the end."""
-    text = path.read_text(encoding="utf-8")
+    """Replace the section between the markers, or add it at the end (of a new file
+    when there is none)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
     if MARK_START in text and MARK_END in text:
         head, rest = text.split(MARK_START, 1)
         text = head + table + rest.split(MARK_END, 1)[1]

@@ -235,6 +235,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "newsapp_throttle",
     },
+    # What each annotation screen shows, by its fingerprint (annotate.labelling.screen):
+    # files, so every web process of a machine finds the drawing another one made. A
+    # local directory (not a shared NEWSAPP_VAR_DIR): a miss costs a redraw, no more.
+    "drawings": {
+        "BACKEND": "newsapp.drawings_cache.DrawingCache",
+        "LOCATION": Path(
+            env_str("NEWSAPP_DRAWINGS_DIR") or VAR_DIR / "cache" / "drawings"
+        ),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 LOGIN_THROTTLE_WINDOW = 15 * 60
 LOGIN_THROTTLE_USER_FAILURES = 5

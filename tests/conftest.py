@@ -129,10 +129,12 @@ def annotated(project):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Each test starts with an empty default cache (the suggestion vocabulary)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (the suggestion vocabulary, the drawings
+    of the annotation screen)."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["drawings"].clear()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from newsapp.settings import *  # noqa: F403
 from newsapp.settings import STORAGES
 
@@ -11,4 +13,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Each test process keeps the screens' drawings apart (tests clear them).
+CACHES = {
+    **CACHES,  # noqa: F405
+    "drawings": {
+        **CACHES["drawings"],  # noqa: F405
+        "LOCATION": VAR_DIR  # noqa: F405
+        / "cache"
+        / f"test-drawings-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+    },
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import markdown
 import nh3
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -237,7 +237,7 @@ class Drawing:
     def remember(self) -> None:
         """Keep what the drawing shows by its fingerprint, for the next change made
         on the screen that shows it (text_changes compares them)."""
-        cache.set(f"annotate:drawing:{self.digest}", self.shown, DRAWING_SECONDS)
+        caches["drawings"].set(self.digest, self.shown, DRAWING_SECONDS)
 
 
 def drawing(
@@ -271,11 +271,11 @@ def shown_before(
     editable: bool,
 ) -> Shown | None:
     """What the screen shows, known by its drawing's fingerprint `digest`: kept from
-    when it was drawn, or drawn again (from the database, before the change) when
+    when it was drawn (by any web process of this machine), or drawn again (from the database, before the change) when
     this process has not kept it. None when the drawing now is another (a tab out
     of date, suggestions found anew since): the screen needs all of it. With no
     `digest` (a client that sends none), the drawing now."""
-    if digest and (shown := cache.get(f"annotate:drawing:{digest}")) is not None:
+    if digest and (shown := caches["drawings"].get(digest)) is not None:
         return shown  # of another part than asked: _text_part sends the whole part
     now = drawing(assignment, labels, part, editable=editable)
     return now.shown if digest in ("", now.digest) else None

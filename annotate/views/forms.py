@@ -32,7 +32,7 @@ class AssignmentForm(forms.Form):
     # The part of a long text the screen shows (annotate.labelling.paging): the
     # answer redraws that part's blocks.
     part = forms.IntegerField(min_value=1, required=False)
-    # The fingerprint of the text as the screen drew it (DrawnText.digest).
+    # The fingerprint of what the screen shows (annotate.labelling.screen.Drawing).
     drawn = forms.CharField(max_length=40, required=False)
 
     def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
