@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest
 
 from annotate.models import Assignment, Document, Membership, Project
@@ -90,3 +91,31 @@ def own_assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
     if assignment.annotator_id != user.pk:
         raise Http404("No such assignment of yours.")
     return assignment
+
+
+def own_assignment_access(
+    request: HttpRequest, slug: str, pk: int
+) -> tuple[ProjectAccess, Assignment]:
+    """project_access and own_assignment_in in one query: every labelling change asks
+    for both. Anything but the user's own assignment in a project they are a member
+    of goes the two-query way, for the same 404 as there."""
+    user = request.user
+    roles = Membership.objects.active().filter(
+        project=OuterRef("document__project"), user=user.pk
+    )
+    assignment = (
+        Assignment.objects.select_related(
+            "document__project", "document__publisher", "annotator"
+        )
+        .defer("document__raw")
+        .annotate(member_role=Subquery(roles.values("role")[:1]))
+        .filter(pk=pk, document__project__slug=slug, annotator=user.pk)
+        .first()
+    )
+    role = assignment and (
+        Role.MANAGER if user.is_superuser else assignment.member_role
+    )
+    if role is None:
+        access = project_access(request, slug)
+        return access, own_assignment_in(access, pk, user)
+    return ProjectAccess(assignment.document.project, role), assignment

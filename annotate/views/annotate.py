@@ -22,7 +22,7 @@ from django_htmx.http import (
 from annotate.access import (
     ProjectAccess,
     assignment_in,
-    own_assignment_in,
+    own_assignment_access,
     project_access,
 )
 from annotate.labelling import changes as labelling
@@ -386,8 +386,7 @@ def _own_assignment(
     request: HtmxHttpRequest, slug: str, pk: int
 ) -> tuple[ProjectAccess, Assignment]:
     """Changes are made by the assignment's annotator alone; anyone else gets a 404."""
-    access = project_access(request, slug)
-    return access, own_assignment_in(access, pk, request.user)
+    return own_assignment_access(request, slug, pk)
 
 
 def _span_of(assignment: Assignment, span_pk: int) -> Span | None:
