@@ -53,10 +53,11 @@ def project_access(
 
 def document_in(access: ProjectAccess, pk: int) -> Document:
     """A document of the project, with its publisher; 404 for any other id. Not its
-    raw input (a scraped page can weigh far more than its text): no screen shows it."""
+    raw input (a scraped page can weigh far more than its text) nor its search vector:
+    no screen shows them."""
     document = (
         Document.objects.select_related("publisher")
-        .defer("raw")
+        .defer("raw", "search")
         .filter(project=access.project, pk=pk)
         .first()
     )
@@ -68,10 +69,11 @@ def document_in(access: ProjectAccess, pk: int) -> Document:
 def assignment_in(access: ProjectAccess, pk: int, user) -> Assignment:
     """An assignment of the project the user may open: their own, or anyone's for a
     reviewer (or in an open project). Someone else's id is a 404, not a 403, so ids
-    reveal nothing. The document comes without its raw input (see document_in)."""
+    reveal nothing. The document comes without its raw input and search vector (see
+    document_in)."""
     assignments = (
         Assignment.objects.select_related("document__publisher", "annotator")
-        .defer("document__raw")
+        .defer("document__raw", "document__search")
         .filter(document__project=access.project, pk=pk)
     )
     if not access.sees_others_work():
@@ -107,7 +109,7 @@ def own_assignment_access(
         Assignment.objects.select_related(
             "document__project", "document__publisher", "annotator"
         )
-        .defer("document__raw")
+        .defer("document__raw", "document__search")
         .annotate(member_role=Subquery(roles.values("role")[:1]))
         .filter(pk=pk, document__project__slug=slug, annotator=user.pk)
         .first()
