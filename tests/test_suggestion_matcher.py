@@ -187,3 +187,32 @@ def test_the_automaton_is_built_once_per_vocabulary(monkeypatch):
     grown = Vocabulary({**uses, ("Conakry", 1): 1}, project_id="test-once")
     assert grown.matcher is not first.matcher
     assert built == [2, 3]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_part_of_a_long_text_gets_the_suggestions_the_whole_text_has_there(
+    shared_data, seed
+):
+    """A paged text's part (`within`) gets exactly the suggestions of the whole text
+    that overlap it, those crossing its edges included, with the annotator's spans
+    and dismissals anywhere in the text."""
+    documents = texts(shared_data)
+    text = "\n\n".join(documents)
+    uses = generated_vocabulary(documents, 2000, seed)
+    vocabulary = Vocabulary(uses, project_id=f"test-part-{seed}")
+    rng = random.Random(seed)
+    given = {"dismissed": set(), "retired": frozenset(), "subtract_own": True}
+    whole = vocabulary.suggestions(text, document_key="part", own=[], **given)
+    given["own"] = own_spans(whole, rng)
+    given["dismissed"] = {(s.start, s.end, s.label_id) for s in rng.sample(whole, 10)}
+    whole = vocabulary.suggestions(text, document_key="part", **given)
+    # Edges inside suggestions, so that some cross them.
+    edges = sorted(rng.choice(whole).start + 1 for _ in range(6))
+    bounds = [0, *edges, len(text)]
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        overlapping = [s for s in whole if s.start < high and s.end > low]
+        part = vocabulary.suggestions(
+            text, document_key="part", within=(low, high), **given
+        )
+        assert part == overlapping
+        assert any(s.start < low < s.end for s in part) or low == 0

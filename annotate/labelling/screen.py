@@ -249,8 +249,9 @@ def drawing(
     text = assignment.document.text
     shown = paging.part_of(text, part)
     every_span = shown_spans(assignment)
+    within = (shown.start, shown.end) if shown.paged else None
     suggestions = predicted.merged(
-        suggestions_for(assignment, every_span),
+        suggestions_for(assignment, every_span, within),
         predicted.predicted_suggestions(assignment, every_span),
     )
     spans = [span for span in every_span if shown.holds(span.start, span.end)]

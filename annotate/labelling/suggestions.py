@@ -92,11 +92,15 @@ class Vocabulary:
         own: list[tuple[str, int, int, int]],
         dismissed: set[tuple[int, int, int]],
         subtract_own: bool,
+        within: tuple[int, int] | None = None,
     ) -> list[Suggestion]:
         """The strings found in `text`, leftmost first and the longest at one place,
         without overlaps; `own` are the annotator's spans as (text, label, start, end):
         where they are nothing is suggested and, with `subtract_own`, each counts one
-        use less of its string."""
+        use less of its string. With `within` (start, end), only those overlapping
+        text[start:end] (the part of a long text on screen): the ones before it are
+        walked only for the overlaps they rule out."""
+        low, high = within or (0, len(text))
         labels = self.labels(retired)
         changed: dict[str, int | None] = {}
         if subtract_own:
@@ -106,12 +110,16 @@ class Vocabulary:
         taken = {(span[2], span[3]) for span in own}
         found, free_from = [], 0
         for start, end, term in self.matcher.occurrences(text, document_key):
+            if start >= high:
+                break
             if start < free_from:
                 continue
             label_id = changed[term] if term in changed else labels.get(term)
             if label_id is None:
                 continue  # not a suggestion for this annotator: a shorter one may be
             free_from = end
+            if end <= low:
+                continue
             if (start, end) not in taken and (start, end, label_id) not in dismissed:
                 found.append(Suggestion(start, end, label_id, term))
         return found
@@ -128,9 +136,12 @@ def _most_used(
     return best
 
 
-def suggestions_for(assignment: Assignment, own_spans: list) -> list[Suggestion]:
-    """Where known strings occur in the document and the annotator has no span yet.
-    `own_spans` have text, label_id, start and end (Span rows or the screen's)."""
+def suggestions_for(
+    assignment: Assignment, own_spans: list, within: tuple[int, int] | None = None
+) -> list[Suggestion]:
+    """Where known strings occur in the document and the annotator has no span yet
+    (overlapping text[start:end] only, given `within`). `own_spans` have text,
+    label_id, start and end (Span rows or the screen's), anywhere in the text."""
     document = assignment.document
     project = document.project
     if project.blind:
@@ -151,6 +162,7 @@ def suggestions_for(assignment: Assignment, own_spans: list) -> list[Suggestion]
         own=[(span.text, span.label_id, span.start, span.end) for span in own_spans],
         dismissed=dismissed,
         subtract_own=not project.blind,
+        within=within,
     )
 
 
