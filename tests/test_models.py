@@ -68,6 +68,38 @@ def test_it_refuses_a_bad_span_in_the_database(assignment, project, start, end, 
         )
 
 
+def test_it_checks_many_spans_at_once_in_a_long_document(project, annotator):
+    """Spans stored together in a text over 100,000 bytes are checked against pieces
+    of it (migration 0023): code points, not bytes, wherever they fall, across a
+    piece's end and longer than a piece; one bad span refuses the whole statement."""
+    unit = "Лавров прилетел в Бамако 𝔸 — talks in Bamako went on for hours. "
+    text = unit * 2000  # 128,000 code points, over 200,000 bytes
+    document = make_document(project, text=text, title="Long")
+    assignment = Assignment.objects.create(document=document, annotator=annotator)
+    places = sorted({*range(0, len(text) - 500, 997), 199, 395, len(text) - 260})
+    lengths = [1, 7, 13, 250]  # 250: longer than a piece
+
+    def spans(bad: dict | None = None) -> list[Span]:
+        made = []
+        for n, start in enumerate(places):
+            end = start + lengths[n % len(lengths)]
+            made.append(
+                Span(assignment=assignment, start=start, end=end,
+                     text=text[start:end], label=person(project))
+            )  # fmt: skip
+        for key, value in (bad or {}).items():
+            setattr(made[len(made) // 2], key, value)
+        return made
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Span.objects.bulk_create(spans({"text": "not the text"}))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Span.objects.bulk_create(spans({"end": len(text) + 1}))
+    assert not assignment.spans.exists()
+    Span.objects.bulk_create(spans())
+    assert assignment.spans.count() == len(places)
+
+
 def test_it_refuses_the_same_span_twice(assignment, project):
     Span.objects.create(
         assignment=assignment, start=0, end=6, text="Sergey", label=person(project)
