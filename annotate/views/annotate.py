@@ -27,14 +27,9 @@ from annotate.access import (
 )
 from annotate.labelling import changes as labelling
 from annotate.labelling import predicted, queue
+from annotate.labelling.drawing import Shown, shown_before
 from annotate.labelling.linking import candidates_for
-from annotate.labelling.screen import (
-    PART_OF_FRAGMENT,
-    TEXT,
-    Shown,
-    screen_context,
-    shown_before,
-)
+from annotate.labelling.screen import PART_OF_FRAGMENT, TEXT, screen_context
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Span
 from annotate.views.forms import (
