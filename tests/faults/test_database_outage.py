@@ -17,7 +17,8 @@ import pytest
 
 from tests.faults.conftest import CSRF, POOL_TIMEOUT_SECONDS, wait_for
 
-pytestmark = [pytest.mark.faults, pytest.mark.slow]
+# With the other tests of the session's installation (conftest.py), on one process.
+pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 OUTAGE_SECONDS = 4 * POOL_TIMEOUT_SECONDS
 SENTENCE = "Sergey Lavrov arrived in Bamako. "

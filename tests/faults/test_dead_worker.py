@@ -11,7 +11,8 @@ import pytest
 
 from tests.faults.conftest import wait_for
 
-pytestmark = [pytest.mark.faults, pytest.mark.slow]
+# With the other tests of the session's installation (conftest.py), on one process.
+pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 MINUTE = 60.0
 
