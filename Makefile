@@ -48,8 +48,8 @@ with_db = state=$$($(PY) -m newsapp.embedded_db status); \
 	exit $$rc
 
 # Each process takes the next test when it is nearly done with its own (the slow ones
-# come first: tests/conftest.py), so long tests start early on every process instead of
-# queueing on one; the fault tests that share one installation go together.
+# come first), so long tests start early on every process instead of queueing on one;
+# tests that share a costly installation go together (TOGETHER in tests/conftest.py).
 test: install chromium
 	@$(call with_db,NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest \
 		-n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup $(PYTEST_ARGS))

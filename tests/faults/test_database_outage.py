@@ -17,8 +17,7 @@ import pytest
 
 from tests.faults.conftest import CSRF, POOL_TIMEOUT_SECONDS, wait_for
 
-# With the other tests of the session's installation (conftest.py), on one process.
-pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("faults")]
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 OUTAGE_SECONDS = 4 * POOL_TIMEOUT_SECONDS
 SENTENCE = "Sergey Lavrov arrived in Bamako. "

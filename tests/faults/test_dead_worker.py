@@ -11,8 +11,7 @@ import pytest
 
 from tests.faults.conftest import wait_for
 
-# With the other tests of the session's installation (conftest.py), on one process.
-pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("faults")]
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 MINUTE = 60.0
 
