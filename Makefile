@@ -47,10 +47,12 @@ with_db = state=$$($(PY) -m newsapp.embedded_db status); \
 	if [ "$$state" = stopped ]; then $(PY) -m newsapp.embedded_db stop >/dev/null; fi; \
 	exit $$rc
 
-# Work stealing: a process that runs out takes half of what another has still queued.
+# Each process takes the next test when it is nearly done with its own (the slow ones
+# come first), so long tests start early on every process instead of queueing on one;
+# tests that share a costly installation go together (TOGETHER in tests/conftest.py).
 test: install chromium
 	@$(call with_db,NEWSAPP_PLAIN_STATIC=1 $(PY) -m pytest \
-		-n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS))
+		-n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup $(PYTEST_ARGS))
 
 # The browser tests that take screenshots, saving them over docs/*.png (the README's
 # pictures); `make test` saves them in a temporary folder and leaves docs/ alone.

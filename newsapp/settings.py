@@ -92,7 +92,9 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-def database_from_url(url: str, *, pool_min: int, pool_max: int) -> dict:
+def database_from_url(
+    url: str, *, pool_min: int, pool_max: int, pool_timeout: float
+) -> dict:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
@@ -116,7 +118,7 @@ def database_from_url(url: str, *, pool_min: int, pool_max: int) -> dict:
             "pool": {
                 "min_size": pool_min,
                 "max_size": pool_max,
-                "timeout": 10,
+                "timeout": pool_timeout,
                 # CONN_HEALTH_CHECKS does not reach pooled connections: without this the
                 # pool hands out connections a server restart killed (one 500 each).
                 "check": check_connection,
@@ -156,10 +158,16 @@ PART_CHARS = env_int("PART_CHARS", 100_000, minimum=1)
 # The psycopg connection pool of each process.
 DATABASE_POOL_MIN = env_int("DATABASE_POOL_MIN", 1, minimum=0)
 DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 8, minimum=max(DATABASE_POOL_MIN, 1))
+# Seconds a request or task waits for a connection before it fails (the fault tests
+# shorten it, so that their database outage can be short and still outlast it).
+DATABASE_POOL_TIMEOUT = env_float("DATABASE_POOL_TIMEOUT", 10.0, minimum=0.1)
 DATABASE_URL = env_str("DATABASE_URL") or embedded_db.database_url(VAR_DIR)
 DATABASES = {
     "default": database_from_url(
-        DATABASE_URL, pool_min=DATABASE_POOL_MIN, pool_max=DATABASE_POOL_MAX
+        DATABASE_URL,
+        pool_min=DATABASE_POOL_MIN,
+        pool_max=DATABASE_POOL_MAX,
+        pool_timeout=DATABASE_POOL_TIMEOUT,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -48,6 +48,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     )
 
 
+# Modules whose tests share a session fixture too costly to build on every process:
+# each group runs on one (`make test` distributes with --dist loadgroup).
+TOGETHER = {
+    "tests/faults/test_dead_worker.py": "faults installation",
+    "tests/faults/test_database_outage.py": "faults installation",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadgroup with the groups of TOGETHER. pytest-xdist 3.8 passes a test's
+    xdist_group mark to its scheduler by rewriting the test's node id, which pytest 9.2
+    no longer reads (pytest-dev/pytest-xdist#1386): marked tests were spread like any
+    other."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class TogetherScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return TOGETHER.get(module) or super()._split_scope(nodeid)
+
+    return TogetherScheduling(config, log)
+
+
 def make_user(username: str, **overrides):
     overrides.setdefault("password", "pw-" + username)
     return get_user_model().objects.create_user(username=username, **overrides)

@@ -21,7 +21,7 @@ PAGES = (
 )
 # How settings.py reads a variable: its env_* helpers (or os.environ, should one creep in).
 ENV_READ = re.compile(
-    r"""(?:env_(?:str|bool|int|choice|list)|os\.environ\.get|os\.getenv)\(\s*"([A-Z0-9_]+)"|"""
+    r"""(?:env_(?:str|bool|int|float|choice|list)|os\.environ\.get|os\.getenv)\(\s*"([A-Z0-9_]+)"|"""
     r"""os\.environ\[\s*"([A-Z0-9_]+)"\s*\]"""
 )
 

@@ -33,9 +33,13 @@ SETTINGS_VARIABLES = (
 )
 
 
-def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def load_settings(
+    tmp_path: Path, *, start_django: bool = False, **env: str
+) -> subprocess.CompletedProcess:
     """Import newsapp.settings in a new process with these variables set (and no
-    other setting variable of this process's); print DEBUG and IMPORT_THREADS."""
+    other setting variable of this process's), and with `start_django` start Django
+    on them (django.setup(): the apps too, which costs seconds); print DEBUG and
+    IMPORT_THREADS."""
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -51,7 +55,8 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
+            ("import django; django.setup(); " if start_django else "")
+            + "from django.conf import settings; "
             "print(settings.DEBUG, settings.IMPORT_THREADS)",
         ],
         cwd=ROOT,
@@ -63,7 +68,7 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_it_starts_with_nothing_set(tmp_path):
-    result = load_settings(tmp_path)
+    result = load_settings(tmp_path, start_django=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "2"]
 

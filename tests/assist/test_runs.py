@@ -14,7 +14,7 @@ from annotate.assist import entities, runs, stance, tasks
 from annotate.assist.training import HELDOUT_BUCKETS, is_heldout
 from annotate.models import Assignment, Label, Membership, ModelRun, Prediction, Stance
 from annotate.review import decisions
-from tests.assist.world import label_project
+from tests.assist.world import label_project, sentence
 from tests.conftest import make_document, member
 
 
@@ -43,8 +43,12 @@ def test_a_run_keeps_its_scores_model_and_predictions(
         assert run.heldout_documents == len(heldout) > 0
         assert run.training_documents == 40 - len(heldout)
         assert run.duration > 0 and run.finished_at and run.version
+        # Every label of the held-out gold is scored (which documents are held out
+        # goes by their ids, so it may be one stance only).
         assert set(run.metrics["labels"]) >= (
-            {"PERSON", "GPE"} if run.kind == "entities" else {"favor", "against"}
+            {"PERSON", "GPE"}
+            if run.kind == "entities"
+            else {sentence(world["labelled"].index(d))[2] for d in heldout}
         )
         assert 0 <= run.headline_f1 <= 1
         assert run.predicted_documents == 6

@@ -1,8 +1,9 @@
 """A throwaway installation for the fault tests: its own embedded PostgreSQL in a
 temporary var/ folder (the shared test database is never touched), migrated and filled,
 with gunicorn and `run_worker --supervise` started as real processes, which the tests
-kill and starve. Heartbeats are fast here (0.2 s, stale after 3 s) to keep the suite
-short; the behaviour is the same at the defaults."""
+kill and starve. Heartbeats are fast here (0.2 s, stale after 3 s), and a connection
+is waited for 2 s (not 10), to keep the suite short; the behaviour is the same at the
+defaults."""
 
 from __future__ import annotations
 
@@ -19,12 +20,26 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
+from annotate.ingest.load import BATCH_SIZE
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-DOCUMENTS = 20_000
+# The project's documents: an export of them is held at its first read until its worker
+# is killed (Installation.exports_held), so their number does not matter.
+DOCUMENTS = 1_000
+# The upload: five of the loader's batches, so an import has most of them still to
+# store when a test sees its first stored and kills the worker.
+UPLOADED_DOCUMENTS = 5 * BATCH_SIZE
+# A connection is waited for this long (10 s by default), so that an outage of a few
+# seconds outlasts it as a longer one outlasts the default.
+POOL_TIMEOUT_SECONDS = 2
+# Ten annotators, for the outage.
+ANNOTATORS = 10
+CSRF = "faultsfaultsfaultsfaultsfaults12"  # 32 characters: an unmasked CSRF secret
 
 
 def wait_for(
@@ -41,6 +56,11 @@ def wait_for(
             said = f"\n{explain()}" if explain else ""
             pytest.fail(f"gave up waiting {timeout:.0f} s for {what}{said}")
         time.sleep(every)
+
+
+def run_id(run_page: str) -> int:
+    """The id in a run page's address, /p/<project>/<import|export>/<id>/."""
+    return int(run_page.rstrip("/").rsplit("/", 1)[1])
 
 
 class Installation:
@@ -61,6 +81,7 @@ class Installation:
             TASK_HEARTBEAT_SECONDS="0.2",
             TASK_STALE_SECONDS="3",
             TASK_REAP_SECONDS="0.5",
+            DATABASE_POOL_TIMEOUT=str(POOL_TIMEOUT_SECONDS),
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
@@ -79,9 +100,6 @@ class Installation:
             check=True,
         )
         return done.stdout.strip()
-
-    def manage(self, *args: str) -> None:
-        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
     def app(self, *args: str) -> dict:
         done = subprocess.run(
@@ -119,8 +137,8 @@ class Installation:
 
     def idle(self) -> None:
         """Wait until the worker has done every task queued so far (filling the search
-        vectors of 20,000 imported documents takes a while on a busy machine), so a
-        test's own run is the one the worker is on when the test breaks it."""
+        vectors of an import's documents takes a while on a busy machine), so a test's
+        own run is the one the worker is on when the test breaks it."""
         wait_for(
             "the task worker to finish what was queued before",
             lambda: (
@@ -136,9 +154,9 @@ class Installation:
     @contextmanager
     def exports_held(self):
         """While the block runs, an export that starts waits at its first read: the
-        sources table (its documents' publishers) is locked. A 20,000-document export
-        otherwise ends in a second or so, sooner than a busy test process can see it
-        running and kill its worker. Counting documents (queueing an export) is not
+        sources table (its documents' publishers) is locked. An export otherwise ends in
+        a moment, sooner than a busy test process can see it running and kill its
+        worker. Counting documents (queueing an export) is not
         held up."""
         with psycopg.connect(self.url) as connection:
             connection.execute("LOCK TABLE annotate_source IN ACCESS EXCLUSIVE MODE")
@@ -175,6 +193,30 @@ class Installation:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def post(self, path: str, data: dict, files: dict | None = None) -> str:
+        """POST a form as the manager, as the browser does; where it redirects to."""
+        answer = httpx.post(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=data,
+            files=files,
+            cookies={"sessionid": self.session, "csrftoken": CSRF},
+            headers={"X-CSRFToken": CSRF},
+            timeout=60,
+        )
+        assert answer.status_code == 302, f"POST {path}: {answer.status_code}"
+        return answer.headers["Location"]
+
+    def start_export(self) -> int:
+        """The export page's Prepare file, for the project's documents; the run's id."""
+        data = {"format": "documents", "split_by": "story", "seed": "0"}
+        return run_id(self.post("/p/faults/export/", data))
+
+    def start_upload(self) -> int:
+        """The import page's upload of the JSONL file; the run's id."""
+        with open(self.upload, "rb") as upload:
+            files = {"file": ("upload.jsonl", upload, "application/x-ndjson")}
+            return run_id(self.post("/p/faults/import/", {"format": "jsonl"}, files))
+
     def get(self, path: str, session: str = "") -> tuple[int, str]:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
         if session:
@@ -208,9 +250,8 @@ class Installation:
 def installation():
     site = Installation()
     try:
-        site.manage("migrate", "--noinput", "--verbosity", "0")
-        site.manage("createcachetable")
-        site.__dict__.update(site.app("world", str(DOCUMENTS), str(site.var)))
+        world = (DOCUMENTS, UPLOADED_DOCUMENTS, ANNOTATORS, site.var)
+        site.__dict__.update(site.app("install", *map(str, world)))
         site.serve()
         yield site
     finally:

@@ -1,7 +1,10 @@
-"""PostgreSQL stopped for 30 s while ten annotators add spans (issue 19, item 2): the
-task worker rides the outage out (the same process, one log line as it starts and one
-as it ends, never an exit on a pool timeout) and takes a new export afterwards; the
-web recovers, and every span the server said it stored is there."""
+"""PostgreSQL stopped while ten annotators add spans (issue 19, item 2): the task worker
+rides the outage out (the same process, one log line as it starts and one as it ends,
+never an exit on a pool timeout) and takes a new export afterwards; the web recovers,
+and every span the server said it stored is there.
+
+The issue's outage is 30 s, three times the pool's 10 s wait for a connection; here the
+installation waits 2 s, and the outage lasts four times that."""
 
 from __future__ import annotations
 
@@ -12,13 +15,11 @@ import urllib.request
 
 import pytest
 
-from tests.faults.conftest import wait_for
+from tests.faults.conftest import CSRF, POOL_TIMEOUT_SECONDS, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
-OUTAGE_SECONDS = 30
-CLIENTS = 10
-CSRF = "faultsfaultsfaultsfaultsfaults12"  # 32 characters: an unmasked CSRF secret
+OUTAGE_SECONDS = 4 * POOL_TIMEOUT_SECONDS
 SENTENCE = "Sergey Lavrov arrived in Bamako. "
 
 
@@ -79,7 +80,7 @@ def outage_lines(site) -> list[str]:
 def test_the_worker_rides_out_a_database_outage_under_ten_annotators(installation):
     site = installation
     site.idle()
-    clients = site.app("annotators", str(CLIENTS))["clients"]
+    clients = site.clients
     worker = site.worker_pid()
     stop = threading.Event()
     annotators = [Annotator(site, client, stop) for client in clients]
@@ -123,7 +124,7 @@ def test_the_worker_rides_out_a_database_outage_under_ten_annotators(installatio
     assert len(lines) == 2, lines
     assert "unavailable" in lines[0] and "back" in lines[1]
     # ... and still takes tasks.
-    run = site.app("export")["run"]
+    run = site.start_export()
 
     def export_done():
         [(status,)] = site.query(

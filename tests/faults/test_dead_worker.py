@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_export_has_its_export_retried(installation):
     site = installation
     site.idle()
     with site.exports_held():
-        run = site.app("export")["run"]
+        run = site.start_export()
         export_running(site, run)
         killed = site.kill_worker()
     wait_for("the export to end", lambda: finished(site, "export", run), MINUTE)
@@ -78,7 +78,7 @@ def test_a_worker_killed_twice_fails_the_export_visibly(installation):
     site = installation
     site.idle()
     with site.exports_held():
-        run = site.app("export")["run"]
+        run = site.start_export()
         export_running(site, run)
         site.kill_worker()
 
@@ -109,7 +109,7 @@ def test_a_worker_killed_mid_import_has_its_import_retried_once(installation):
     site = installation
     site.idle()
     [(before,)] = site.query("SELECT count(*) FROM annotate_document")
-    run = site.app("upload", site.upload)["run"]
+    run = site.start_upload()
 
     def storing():
         rows = site.query(

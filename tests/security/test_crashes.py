@@ -17,6 +17,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -50,6 +51,19 @@ def manage(*args: str) -> subprocess.Popen:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+    )
+
+
+def export_documents(output: Path) -> None:
+    call_command(
+        "export_annotations",
+        "--project",
+        "exported",
+        "--format",
+        "documents",
+        "-o",
+        str(output),
+        verbosity=0,
     )
 
 
@@ -124,10 +138,9 @@ def test_it_finishes_a_killed_import_with_no_duplicates_and_no_half_documents(
         if int(title.removeprefix("Article ")) % 3 == 0
     }
 
-    again = manage("import_documents", str(path), "--project", "killed")
-    assert again.wait() == 0, again.stderr.read().decode()
-    reference = manage("import_documents", str(path), "--project", "reference")
-    assert reference.wait() == 0, reference.stderr.read().decode()
+    # Only the killed run needs a process of its own; the others run here.
+    call_command("import_documents", str(path), "--project", "killed", verbosity=0)
+    call_command("import_documents", str(path), "--project", "reference", verbosity=0)
     assert snapshot("killed") == snapshot("reference")
     assert len(snapshot("killed")) == RECORDS
 
@@ -160,17 +173,9 @@ def test_it_leaves_no_partial_export_file_when_killed(tmp_path):
     if not writing:
         pytest.fail("the export finished before it could be killed; export more")
     assert not output.exists()
-    # The next export to the same place clears what the killed one left behind.
-    again = manage(
-        "export_annotations",
-        "--project",
-        "exported",
-        "--format",
-        "documents",
-        "-o",
-        str(output),
-    )
-    assert again.wait() == 0, again.stderr.read().decode()
+    # The next export to the same place (here, in this process) clears what the
+    # killed one left behind.
+    export_documents(output)
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
     assert sum(1 for _ in output.open()) == 3000
 
@@ -180,16 +185,7 @@ def test_it_keeps_unfinished_exports_out_of_the_way(tmp_path):
     project, _ = Project.objects.get_or_create_with_labels("exported")
     make_document(project)
     output = tmp_path / "out.jsonl"
-    process = manage(
-        "export_annotations",
-        "--project",
-        "exported",
-        "--format",
-        "documents",
-        "-o",
-        str(output),
-    )
-    assert process.wait() == 0, process.stderr.read().decode()
+    export_documents(output)
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 

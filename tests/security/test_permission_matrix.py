@@ -232,11 +232,13 @@ def check(route, world) -> list[str]:
     personas = ADMIN_PERSONAS if route.namespace == "admin" else PERSONAS
     # Allowed personas last: a refused request must change nothing, an allowed one may.
     ordered = sorted(personas, key=lambda p: p in ALLOWED[the_rule.who])
+    clients = {}  # one login per persona: a GET changes nothing a POST depends on
     for persona, method in itertools.product(ordered, (GET, POST)):
         if route.namespace == "admin" and persona == "superuser" and method == POST:
             continue  # the admin's own POST handling is Django's, and it deletes
-        client = client_for(world, persona)
-        response = client.generic(method, url)
+        if persona not in clients:
+            clients[persona] = client_for(world, persona)
+        response = clients[persona].generic(method, url)
         status = response.status_code
         what = f"{method} {url} as {persona}: {status}"
         allowed = persona in ALLOWED[the_rule.who]
