@@ -54,17 +54,12 @@ def manage(*args: str) -> subprocess.Popen:
     )
 
 
+# The export every test here makes: of project "exported", its documents, to a file.
+EXPORT = ["export_annotations", "--project", "exported", "--format", "documents", "-o"]
+
+
 def export_documents(output: Path) -> None:
-    call_command(
-        "export_annotations",
-        "--project",
-        "exported",
-        "--format",
-        "documents",
-        "-o",
-        str(output),
-        verbosity=0,
-    )
+    call_command(*EXPORT, str(output), verbosity=0)
 
 
 def wait_until(condition, process: subprocess.Popen) -> bool:
@@ -154,15 +149,7 @@ def test_it_leaves_no_partial_export_file_when_killed(tmp_path):
         for n in range(3000)
     )
     output = tmp_path / "out.jsonl"
-    process = manage(
-        "export_annotations",
-        "--project",
-        "exported",
-        "--format",
-        "documents",
-        "-o",
-        str(output),
-    )
+    process = manage(*EXPORT, str(output))
     writing = wait_until(
         lambda: any(p.stat().st_size > 0 for p in tmp_path.glob(".out.jsonl.*")),
         process,
