@@ -87,6 +87,9 @@ def scaled_project(documents: int) -> Project:
             },
         )
     rescore(project)  # as the first visit to the review queue would
+    # As the import's follow-up task does within seconds: until then the search
+    # computes each document's vector.
+    project.documents.fill_search()
     with connection.cursor() as cursor:
         # Vacuumed now, not by autovacuum during the timings that follow: the bulk
         # load leaves every page of these tables to be vacuumed and analysed.

@@ -6,8 +6,9 @@ nothing suggested may depend on anyone's version of the document on screen: the 
 and their labels come from the spans of the project's *other* documents (anyone's,
 gold, imported) and from this document's imported pre-annotations, never from a
 person's version of it, the annotator's own included (as elsewhere, their own spans
-are no reason to suggest a string). That vocabulary is counted in one query for the
-document, so a peer's change here can never show through a stale count.
+are no reason to suggest a string). That vocabulary is read in one statement for the
+document (the project's counts less the document's own spans), so a peer's change
+here can never show through a stale count.
 
 The strings are found by an Aho–Corasick automaton (annotate.labelling.matcher) built
 once per vocabulary version and kept in the process; the occurrences in a document are
@@ -23,10 +24,9 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count
 
 from annotate.labelling.matcher import MIN_TERM_CHARS, Matcher, matcher_for
-from annotate.models import Assignment, Span
+from annotate.models import Assignment, TermUse
 
 # The most used (string, label) pairs; enough for a project's vocabulary.
 MAX_TERMS = 5000
@@ -194,18 +194,11 @@ def _vocabulary(project_id: int, document_id: int | None) -> Vocabulary:
 
 
 def _count_uses(project_id: int, document_id: int | None) -> dict[tuple[str, int], int]:
-    """The project's most used (string, label) pairs and their use counts. Counting
-    them reads every span of the project. In a blind project, as seen from one
-    document: people's versions of that document do not count (its imported
-    pre-annotations do)."""
-    spans = Span.objects.filter(assignment__document__project_id=project_id)
-    if document_id is not None:
-        spans = spans.exclude(
-            assignment__document_id=document_id, assignment__is_imported=False
-        )
-    rows = (
-        spans.values_list("text", "label_id")
-        .annotate(uses=Count("id"))
-        .order_by("-uses")[:MAX_TERMS]
-    )
+    """The project's most used (string, label) pairs and their use counts (TermUse,
+    kept by the database). In a blind project, as seen from one document: people's
+    versions of that document do not count (its imported pre-annotations do)."""
+    if document_id is None:
+        rows = TermUse.objects.most_used(project_id, MAX_TERMS)
+    else:
+        rows = TermUse.objects.most_used_beside(project_id, document_id, MAX_TERMS)
     return {(text, label_id): count for text, label_id, count in rows}

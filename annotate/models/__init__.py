@@ -9,6 +9,7 @@ from annotate.models.annotations import (
     Rating,
     Span,
     Stance,
+    TermUse,
 )
 from annotate.models.api import ApiToken, ApiWriteCount, Delivery, Webhook
 from annotate.models.assist import ModelRun
@@ -64,6 +65,7 @@ __all__ = [
     "Span",
     "Stance",
     "StanceTarget",
+    "TermUse",
     "StatisticsSnapshot",
     "Webhook",
     "add_default_labels",

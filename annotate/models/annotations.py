@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Q, Subquery
+from django.db.models.functions import MD5
 from django.utils import timezone
 
 
@@ -232,6 +233,74 @@ class Span(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text} [{self.label}]"
+
+
+class TermUseQuerySet(models.QuerySet):
+    def most_used(self, project_id: int, most: int) -> list[tuple[str, int, int]]:
+        """The project's `most` most used (string, label, uses), most used first."""
+        rows = self.filter(project_id=project_id, uses__gt=0).order_by(
+            "-uses", "text", "label_id"
+        )
+        return list(rows.values_list("text", "label_id", "uses")[:most])
+
+    def most_used_beside(
+        self, project_id: int, document_id: int, most: int
+    ) -> list[tuple[str, int, int]]:
+        """The same, without the spans people made in one document (its imported
+        annotations still count): a blind project's vocabulary as seen from there.
+        One statement, so the counts and the document's spans are read together."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH own AS (
+                    SELECT s.text, s.label_id, count(*) AS n
+                      FROM annotate_span s
+                      JOIN annotate_assignment a ON a.id = s.assignment_id
+                     WHERE a.document_id = %(document)s AND NOT a.is_imported
+                     GROUP BY s.text, s.label_id)
+                SELECT t.text, t.label_id, t.uses - coalesce(own.n, 0) AS left_over
+                  FROM (SELECT text, label_id, uses FROM annotate_termuse
+                         WHERE project_id = %(project)s AND uses > 0
+                         ORDER BY uses DESC, text, label_id
+                         -- enough that none of the `most` left over is missed
+                         LIMIT %(most)s + (SELECT count(*) FROM own)) t
+                  LEFT JOIN own ON own.text = t.text AND own.label_id = t.label_id
+                 WHERE t.uses - coalesce(own.n, 0) > 0
+                 ORDER BY left_over DESC, t.text, t.label_id
+                 LIMIT %(most)s
+                """,
+                {"project": project_id, "document": document_id, "most": most},
+            )
+            return cursor.fetchall()
+
+
+class TermUse(models.Model):
+    """How many spans of a project label a string with a label: the vocabulary that
+    suggestions are drawn from, kept by triggers on spans (migration 0024), so reading
+    a project's most used strings never counts its spans."""
+
+    project = models.ForeignKey(
+        "Project", on_delete=models.CASCADE, related_name="term_uses"
+    )
+    label = models.ForeignKey("Label", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    uses = models.IntegerField()
+
+    objects = TermUseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # md5: a span's text can be longer than a btree entry may be.
+            models.UniqueConstraint(
+                F("project"), F("label"), MD5("text"), name="termuse_unique"
+            )
+        ]
+        indexes = [
+            models.Index(F("project"), F("uses").desc(), name="termuse_most_used")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} [{self.label_id}] x{self.uses}"
 
 
 class Evidence(models.Model):
