@@ -1,23 +1,13 @@
-"""The annotation screen: the queue, the page, and every change as one htmx request
-that returns only the fragments it changed (the first swapped into the request's
-target, the others out of band), plus the flash line."""
+"""The annotation screen: the queue, the page, and every change as one htmx request,
+answered with only what it changed (annotate.views.annotate_answers)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import (
-    reswap,
-    retarget,
-    trigger_client_event,
-)
 
 from annotate.access import (
     ProjectAccess,
@@ -27,13 +17,18 @@ from annotate.access import (
 )
 from annotate.labelling import changes as labelling
 from annotate.labelling import predicted, queue
-from annotate.labelling.drawing import Shown, shown_before
 from annotate.labelling.linking import candidates_for
-from annotate.labelling.screen import PART_OF_FRAGMENT, TEXT, screen_context
+from annotate.labelling.screen import screen_context
 from annotate.labelling.suggestions import suggestions_for
 from annotate.models import Assignment, Span
+from annotate.views.annotate_answers import (
+    TEMPLATE,
+    TEXT_FRAGMENTS,
+    apply_change,
+    respond,
+    span_gone,
+)
 from annotate.views.forms import (
-    AssignmentForm,
     ChangeForm,
     LinkForm,
     NextForm,
@@ -46,21 +41,14 @@ from annotate.views.forms import (
 )
 from annotate.views.htmx import (
     HtmxHttpRequest,
-    back_with_message,
-    flash_error,
-    flash_oob,
     go,
     refused,
 )
 
-TEMPLATE = "annotate/annotate.html"
-TEXT_FRAGMENTS = ("doc-text", "span-list")
-EVERY_FRAGMENT = ("doc-text", "span-list", "stance-panel", "source-panel")
 # What undoing a change redraws: a stance or a rating its panel, anything else the text.
 UNDONE_FRAGMENTS = {"stance": ("stance-panel",), "rating": ("source-panel",)}
 # The open documents the done page lists (the rest are under My work).
 OPEN_LISTED = 5
-STALE_NOTICE = "Another tab changed this document too; the screen now shows both."
 
 
 # Queue
@@ -167,7 +155,7 @@ def span_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return refused(request, form)
     data = form.cleaned_data
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.add_span,
         assignment=assignment, start=data["start"], end=data["end"], label=data["label"],
     )  # fmt: skip
@@ -183,8 +171,8 @@ def span_relabel(
         return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:
-        return _span_gone(request, access, assignment, form.shown_part)
-    return _apply(
+        return span_gone(request, access, assignment, form.shown_part)
+    return apply_change(
         request, access, assignment, form, labelling.change_span_label,
         span=span, label=form.cleaned_data["label"], seen_label=form.shown_label,
     )  # fmt: skip
@@ -200,11 +188,11 @@ def span_delete(
         return refused(request, form)
     span = _span_of(assignment, span_pk)
     if span is None:  # already gone (a replayed request, another tab): nothing to do
-        return _respond(
+        return respond(
             request, access, assignment, TEXT_FRAGMENTS, "spansChanged",
             part=form.shown_part,
         )  # fmt: skip
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.delete_span,
         span=span, seen_label=form.shown_label,
     )  # fmt: skip
@@ -228,9 +216,9 @@ def span_link(
     if not form.is_valid():
         return refused(request, form)
     if span is None:
-        return _span_gone(request, access, assignment, form.shown_part)
+        return span_gone(request, access, assignment, form.shown_part)
     data = form.cleaned_data
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.link_span,
         span=span, entity=data["entity"], new_name=data["new_name"].strip(),
     )  # fmt: skip
@@ -244,7 +232,7 @@ def undo(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ChangeForm(request.POST, assignment=assignment)
     if not form.is_valid():
         return refused(request, form)
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.undo_last_change,
         fragments=lambda undone: UNDONE_FRAGMENTS.get(
             undone and undone.action, TEXT_FRAGMENTS
@@ -294,7 +282,7 @@ def _suggestion(
         predicted.record(assignment, fate=fate, **where)
         return result
 
-    return _apply(
+    return apply_change(
         request, access, assignment, form, change_and_note_fate,
         assignment=assignment, **where, **extra,
     )  # fmt: skip
@@ -322,7 +310,7 @@ def suggestions_accept_all(
         predicted.record_all(assignment, page, predicted.Fate.ACCEPTED)
         return accepted
 
-    return _apply(
+    return apply_change(
         request, access, assignment, form, accept_and_note_fates,
         notice=lambda accepted: _accepted_notice(accepted, len(page), len(pending)),
         assignment=assignment, suggestions=page, labels=labels,
@@ -350,7 +338,7 @@ def stance_set(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return refused(request, form)
     data = form.cleaned_data
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.set_stance,
         fragments=("stance-panel",), event="stanceChanged",
         assignment=assignment, target=data["target"], label=data["label"],
@@ -365,7 +353,7 @@ def rating_set(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return refused(request, form)
     data = form.cleaned_data
-    return _apply(
+    return apply_change(
         request, access, assignment, form, labelling.set_rating,
         fragments=("source-panel",), event="ratingChanged",
         assignment=assignment, source_name=data["source"], role=data["role"],
@@ -392,153 +380,3 @@ def _span_of(assignment: Assignment, span_pk: int) -> Span | None:
     if span is not None:
         span.assignment = assignment  # loaded already, with its document
     return span
-
-
-def _apply(
-    request: HtmxHttpRequest,
-    access: ProjectAccess,
-    assignment: Assignment,
-    form: AssignmentForm,
-    action,
-    /,
-    *,
-    fragments: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = TEXT_FRAGMENTS,
-    event: str = "spansChanged",
-    notice: Callable[[Any], str] | None = None,
-    **arguments,
-) -> HttpResponse:
-    """Run a labelling action and answer with the fragments it changed. A reviewed
-    assignment refuses with a 409 in the flash line; a conflicting change from an
-    out-of-date tab with a 409 and the fresh fragments. `fragments` may be a function
-    of the action's result (undo: known once the change is undone), and so is the
-    `notice` shown in the flash line (undo: what was undone). Of the text, only what
-    the change altered is sent (the blocks, the span rows), when the screen shows
-    the drawing from before it; otherwise the whole part."""
-    stored_version = assignment.version
-    part, before = form.shown_part, None
-    fresh = form.shown_version in (None, stored_version) or form.shown_drawing
-    if request.htmx and fresh and (callable(fragments) or "doc-text" in fragments):
-        labels = access.project.label_list
-        before = shown_before(
-            assignment, labels, part, form.shown_drawing,
-            editable=assignment.is_open_to_changes,
-        )  # fmt: skip
-    try:
-        result = action(**arguments)
-    except labelling.LockedAssignment as error:
-        return flash_error(request, str(error), status=409)
-    except labelling.Conflict as error:
-        if callable(fragments):
-            fragments = EVERY_FRAGMENT
-        return _respond(
-            request,
-            access,
-            assignment,
-            fragments,
-            event,
-            message=str(error),
-            status=409,
-            part=part,
-        )
-    if callable(fragments):
-        fragments = fragments(result)
-    stale = form.shown_version not in (None, stored_version)
-    said = [text for text in [notice(result)] if text] if notice else []
-    message = " · ".join([*said, STALE_NOTICE] if stale else said)
-    return _respond(
-        request, access, assignment, fragments, event,
-        message=message, level="notice", part=part, before=before,
-    )  # fmt: skip
-
-
-def _respond(
-    request: HtmxHttpRequest,
-    access: ProjectAccess,
-    assignment: Assignment,
-    fragments: tuple[str, ...],
-    event: str,
-    *,
-    message: str = "",
-    level: str = "error",
-    status: int = 200,
-    part: int | None = None,
-    before: Shown | None = None,
-) -> HttpResponse:
-    """The fragments, fresh from the database; the flash line is always sent, so an
-    old message goes. With what the screen showed `before` the change, the text
-    comes back as what differs now (_text_changes) instead of the whole #doc-text
-    and span list. Without htmx: back to the screen, the message as a message."""
-    if not request.htmx:
-        return back_with_message(
-            request, message, level, "annotate:annotate",
-            slug=access.project.slug, pk=assignment.pk,
-        )  # fmt: skip
-    if status != 200:  # the change did not touch the assignment: read who did
-        assignment.refresh_from_db(fields=["version"])
-    parts = {PART_OF_FRAGMENT[name] for name in fragments}
-    context = screen_context(
-        user=request.user, access=access, assignment=assignment, parts=parts,
-        part=part, before=before,
-    )  # fmt: skip
-    if "text_changes" in context:
-        body = _text_changes(request, context)
-        fragments = tuple(name for name in fragments if PART_OF_FRAGMENT[name] != TEXT)
-        body.extend(
-            render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": True}, request)
-            for name in fragments
-        )
-        # The flash line is the answer's own content, whichever panel sent it.
-        body.append(flash_oob(request, message, level, oob=False))
-        response = HttpResponse("".join(body), status=status)
-        response = reswap(retarget(response, "#flash"), "outerHTML")
-    else:
-        body = [
-            render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": n > 0}, request)
-            for n, name in enumerate(fragments)
-        ]
-        body.append(flash_oob(request, message, level))
-        # The first fragment replaces the request's target, whichever panel sent it.
-        response = HttpResponse("".join(body), status=status)
-        response = retarget(response, f"#{fragments[0]}")
-    trigger_client_event(response, event, {"version": assignment.version})
-    shown = {"version": assignment.version}
-    if TEXT in parts:
-        shown["drawn"] = context["drawn"].digest
-    return trigger_client_event(response, "versionChanged", shown)
-
-
-def _text_changes(request: HtmxHttpRequest, context: dict) -> list[str]:
-    """What a change altered in the text and the span list, each piece swapped out
-    of band by its id (annotate.labelling.screen.text_changes): the list whole when
-    its rows cannot be."""
-    changes = context["text_changes"]
-    if changes.rows is None:
-        oob = {**context, "oob": True}
-        return [
-            render_to_string(f"{TEMPLATE}#span-list", oob, request),
-            *changes.blocks,
-        ]
-    body = list(changes.rows)
-    alone = {**context, "alone": True}
-    if changes.listed:
-        body.append(render_to_string(f"{TEMPLATE}#suggestion-list", alone, request))
-    if changes.counted:
-        body.append(render_to_string(f"{TEMPLATE}#part-spans", alone, request))
-    # A change closes the entity panel, as a redrawn list would.
-    body.append('<section id="link-panel" hx-swap-oob="true"></section>')
-    return [*body, *changes.blocks]
-
-
-def _span_gone(
-    request: HtmxHttpRequest,
-    access: ProjectAccess,
-    assignment: Assignment,
-    part: int | None,
-) -> HttpResponse:
-    message = (
-        "That span is gone (deleted in another tab?); the screen now shows the rest."
-    )
-    return _respond(
-        request, access, assignment, TEXT_FRAGMENTS, "spansChanged",
-        message=message, status=409, part=part,
-    )  # fmt: skip
