@@ -23,7 +23,12 @@ from annotate.access import ProjectAccess, Role, project_access
 from annotate.api.docs import StaticSwagger
 from annotate.models import ApiToken, ApiWriteCount
 from annotate.models.api import token_digest
-from annotate.views.timeouts import is_statement_timeout, took_too_long
+from annotate.views.timeouts import (
+    DEADLOCK,
+    is_deadlock,
+    is_statement_timeout,
+    took_too_long,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +269,8 @@ def _too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
 def _unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
     if is_statement_timeout(error):  # REQUEST_STATEMENT_TIMEOUT_MS: said, not logged
         return error_response(request, 503, took_too_long())
+    if is_deadlock(error):  # PostgreSQL rolled this request back: nothing was saved
+        return error_response(request, 409, DEADLOCK)
     # Logged whole for the operator; the client gets a message, never a traceback.
     logger.exception("API error on %s %s", request.method, request.path)
     return error_response(request, 500, "Something went wrong on the server.")

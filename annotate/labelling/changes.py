@@ -12,6 +12,7 @@ did raises Conflict, and the caller shows the fresh state with the message.
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotate.labelling.undone import Undone, describe
@@ -422,22 +423,34 @@ def undo_last_change(
             return None
         # Described before it is reversed: the stance or rating undone is still there.
         undone = Undone(change.action, describe(assignment, change))
-        for step in reversed(change.undo):
-            _reverse(assignment, step)
+        # A change's spans go in one statement, as accept-all made them: the
+        # vocabulary's counters (TermUse) are then locked in one order, never in a
+        # circle with another annotator's accept-all.
+        steps = list(reversed(change.undo))
+        _delete_spans(assignment, [s for s in steps if s["op"] == "delete_span"])
+        for step in steps:
+            if step["op"] != "delete_span":
+                _reverse(assignment, step)
         change.delete()
         assignment.touch()
     return undone
+
+
+def _delete_spans(assignment: Assignment, steps: list[dict]) -> None:
+    """The spans of delete_span steps, in one DELETE; those gone meanwhile are skipped."""
+    if not steps:
+        return
+    chosen = Q()
+    for step in steps:
+        chosen |= Q(start=step["start"], end=step["end"], label_id=step["label"])
+    Span.objects.filter(chosen, assignment=assignment).delete()
 
 
 def _reverse(assignment: Assignment, step: dict) -> None:
     """Apply one undo step; a step whose object is gone meanwhile does nothing."""
     op = step["op"]
     spans = Span.objects.filter(assignment=assignment)
-    if op == "delete_span":
-        spans.filter(
-            start=step["start"], end=step["end"], label_id=step["label"]
-        ).delete()
-    elif op == "create_span":
+    if op == "create_span":
         _restore_span(assignment, step)
     elif op == "set_span":
         found = spans.filter(

@@ -5,6 +5,9 @@ else queries (the session, the login), so a request whose SQL runs too long is
 stopped by the database and its transaction rolled back. The user is told what took
 too long, in the flash line (htmx), on a page, or as JSON under /api/; never a
 traceback. Background tasks run in db_worker, whose connections this never touches.
+
+A deadlock that PostgreSQL broke by rolling this request back (two changes locking
+the same rows in opposite orders) is answered the same way, as a conflict to retry.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from psycopg.errors import QueryCanceled
+from psycopg.errors import DeadlockDetected, QueryCanceled
 
 from annotate.views.errors import API_PATH
 from annotate.views.htmx import HtmxHttpRequest, flash_error
@@ -28,6 +31,18 @@ def took_too_long() -> str:
         f"This took longer than {seconds:g} seconds and was stopped; nothing of it "
         "was saved. Try again, or with less at once (the server is busy or the work "
         "is too big for one request)."
+    )
+
+
+DEADLOCK = (
+    "This change met another one being saved at the same moment and was stopped; "
+    "nothing of it was saved. Try it again."
+)
+
+
+def is_deadlock(error: BaseException) -> bool:
+    return isinstance(error, DatabaseError) and isinstance(
+        error.__cause__, DeadlockDetected
     )
 
 
@@ -55,12 +70,16 @@ class StatementTimeoutMiddleware:
     def process_exception(
         self, request: HtmxHttpRequest, error: Exception
     ) -> HttpResponse | None:
-        if not is_statement_timeout(error):
+        if is_statement_timeout(error):
+            message, status = took_too_long(), 503
+        elif is_deadlock(error):
+            message, status = DEADLOCK, 409
+        else:
             return None
         if request.path_info.startswith(API_PATH):
-            return JsonResponse({"message": took_too_long()}, status=503)
+            return JsonResponse({"message": message}, status=status)
         # flash_error renders only templates: no query, so it works in any state.
-        return flash_error(request, took_too_long(), status=503)
+        return flash_error(request, message, status=status)
 
 
 def _set_timeout(milliseconds: int | None) -> None:

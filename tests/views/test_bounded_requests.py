@@ -1,6 +1,7 @@
 """Bounded requests: every web request runs under a statement timeout and is told so
-when it fires; "accept all" takes a page of suggestions per press; the span text
-check runs once per statement (a mismatch is still refused, whatever the batch)."""
+when it fires, as when PostgreSQL breaks a deadlock by rolling it back; "accept all"
+takes a page of suggestions per press; the span text check runs once per statement (a
+mismatch is still refused, whatever the batch)."""
 
 from __future__ import annotations
 
@@ -166,3 +167,63 @@ def test_an_api_request_past_the_statement_timeout_answers_503_in_json(
         locker.join()
     assert answer.status_code == 503
     assert "took longer than 0.3 seconds" in answer.json()["message"]
+
+
+def deadlock_a_span_save(term: tuple[str, int], assignment_pk: int):
+    """Lock the vocabulary row of `term`, wait until a request waits for it, then
+    lock that request's assignment row: each waits for the other, and PostgreSQL
+    breaks the circle by rolling back the first to look for one (the request, whose
+    deadlock_timeout is the shorter)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL deadlock_timeout = '20s'")
+            cursor.execute(
+                "SELECT 1 FROM annotate_termuse WHERE text = %s AND label_id = %s "
+                "FOR UPDATE",
+                term,
+            )
+            waiting = 0
+            while not waiting:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                    "'Lock' AND pid <> pg_backend_pid()"
+                )
+                waiting = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT 1 FROM annotate_assignment WHERE id = %s FOR UPDATE",
+                [assignment_pk],
+            )
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_rolled_back_by_a_deadlock_says_so_and_saves_nothing(client, project):
+    annotator, peer = (member(project, n, "annotator") for n in ("ann", "peer"))
+    person = label(project, "PERSON")
+    document = make_document(project)
+    labelling.add_span(
+        assignment=Assignment.objects.create(document=document, annotator=peer),
+        start=0, end=13, label=person,
+    )  # fmt: skip
+    assignment = Assignment.objects.create(document=document, annotator=annotator)
+    client.force_login(annotator)
+    with connection.cursor() as cursor:
+        cursor.execute("SET deadlock_timeout = '50ms'")
+    other = threading.Thread(
+        target=deadlock_a_span_save, args=[("Sergey Lavrov", person.pk), assignment.pk]
+    )
+    other.start()
+    data = {"start": 0, "end": 13, "text": "Sergey Lavrov", "label": person.pk}
+    try:
+        answer = client.post(url("span-create", assignment), data, headers=HTMX)
+    finally:
+        other.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET deadlock_timeout")
+    assert answer.status_code == 409
+    assert "met another one being saved at the same moment" in answer.content.decode()
+    assert not assignment.spans.exists()
+    again = client.post(url("span-create", assignment), data, headers=HTMX)
+    assert again.status_code == 200
+    assert assignment.spans.count() == 1
