@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def bench_database(django_db_setup, django_db_blocker):
-    """A database of its own beside the test database; its URL, dropped afterwards."""
+    """A database of its own beside the test database; its URL. It is dropped at the
+    next run's start, like the test database kept by --reuse-db: dropping a database
+    forces a checkpoint, which at the end of a run writes out every test's changes."""
     with django_db_blocker.unblock():
         settings = connection.settings_dict
     name = f"{settings['NAME']}_bench"
@@ -40,9 +42,7 @@ def bench_database(django_db_setup, django_db_blocker):
     with psycopg.connect(admin, autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.execute(f'CREATE DATABASE "{name}"')
-    yield url
-    with psycopg.connect(admin, autocommit=True) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return url
 
 
 def check_import(report: dict, _printed: str) -> None:

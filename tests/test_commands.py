@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.core.management import get_commands, load_command_class
 from django.db import connection
@@ -26,20 +27,30 @@ COMMANDS = sorted(
 
 @pytest.fixture(scope="module")
 def unmigrated_database(django_db_setup, django_db_blocker):
-    """An empty database beside the test database; its URL, dropped afterwards."""
+    """An empty database beside the test database; its URL. The commands refuse it
+    before writing anything, so it is kept for the next run, like the test database
+    (--reuse-db), and made again only if it holds a table: dropping a database forces
+    a checkpoint, which in the middle of a run writes out every test's changes."""
     with django_db_blocker.unblock():
         settings = connection.settings_dict
-        name = f"{settings['NAME']}_unmigrated"
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    yield (
+    name = f"{settings['NAME']}_unmigrated"
+    url = (
         f"postgresql://{quote(settings['USER'])}:{quote(settings['PASSWORD'] or '')}@/"
         f"{quote(name)}?host={quote(settings['HOST'] or 'localhost')}"
         f"&port={settings['PORT'] or 5432}"
     )
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        with psycopg.connect(url) as database:
+            empty = not database.execute(
+                "SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()
+    except psycopg.OperationalError:  # not made yet
+        empty = False
+    if not empty:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    return url
 
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:

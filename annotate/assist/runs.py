@@ -20,7 +20,6 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from annotate.assist import entities, stance
 from annotate.assist.training import (
     active_label_names,
     heldout_examples,
@@ -134,6 +133,10 @@ def execute(run_id: int) -> None:
 
 
 def _train_and_predict(run: ModelRun) -> None:
+    # spaCy and scikit-learn take over a second to import: only a run needs them, so
+    # web processes, commands and the worker start without them.
+    from annotate.assist import entities, stance
+
     project, beat = run.project, Heartbeat(run)
     examples, heldout = training_examples(project), heldout_examples(project)
     if not examples:
@@ -184,6 +187,8 @@ def _train_and_predict(run: ModelRun) -> None:
 
 def evaluate(kind: str, model, heldout) -> dict:
     """Per-label precision, recall and F1 on the held-out gold."""
+    from annotate.assist import entities, stance
+
     if kind == ModelRun.Kind.ENTITIES:
         gold = {(e.document_id, *span) for e in heldout for span in e.spans}
         found = entities.predict(model, [e.text for e in heldout]) if heldout else []
@@ -223,6 +228,8 @@ def _save(run: ModelRun, model) -> Path:
 def refresh_predictions(run: ModelRun, model, *, beat) -> int:
     """Predict every unlabelled document in chunks, stored under the run's version;
     returns how many documents were predicted."""
+    from annotate.assist import entities
+
     project, count = run.project, 0
     targets = list(
         project.stance_targets.filter(retired=False)

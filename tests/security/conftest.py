@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -91,8 +93,29 @@ def fill(route: Route, values: dict[str, object]) -> str:
 
 @pytest.fixture
 def world(db, settings, tmp_path) -> SimpleNamespace:
+    settings.VAR_DIR = tmp_path
+    return make_world()
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world built once for a module of hundreds of tests (each costs a twentieth
+    of a second to build): kept in a transaction rolled back after the module, while
+    each test runs in a savepoint of its own, so what one test changes the next never
+    sees. Its files are under var_dir: set settings.VAR_DIR to it in each test."""
+    var_dir = tmp_path_factory.mktemp("world")
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(VAR_DIR=var_dir):
+            world = make_world()
+        world.var_dir = var_dir
+        yield world
+        transaction.set_rollback(True)
+
+
+def make_world() -> SimpleNamespace:
     """A blind project with two annotators' work on one document, a reviewer, a manager,
-    an outsider (manager of another project) and a superuser."""
+    an outsider (manager of another project) and a superuser; its files (an export's,
+    a model's) under settings.VAR_DIR."""
     project, _ = Project.objects.get_or_create_with_labels(
         "lavrov", name=f"Lavrov in Africa {PROJECT_MARKER}"
     )
@@ -165,8 +188,7 @@ def world(db, settings, tmp_path) -> SimpleNamespace:
         status=ImportRun.Status.DONE,
         rejections=[{"origin": "articles.jsonl:3", "reason": "no text"}],
     )
-    # A finished export whose file is kept (under a temporary VAR_DIR), to download.
-    settings.VAR_DIR = tmp_path
+    # A finished export whose file is kept, to download.
     export = ExportRun.objects.create(
         project=project,
         user=man,

@@ -14,6 +14,14 @@ from tests.security.conftest import all_routes, fill, ids_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(shared_world, db, settings):
+    """One world for the module's hundreds of tests; each test's changes are undone."""
+    settings.VAR_DIR = shared_world.var_dir
+    return shared_world
+
+
 # Raw query-string values, already percent-encoded as a browser or a script sends them.
 HOSTILE = {
     "nul": "%00",

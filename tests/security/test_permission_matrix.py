@@ -31,6 +31,13 @@ from tests.security.conftest import (
 GET, POST = "GET", "POST"
 
 
+@pytest.fixture
+def world(shared_world, db, settings):
+    """One world for the module's hundreds of tests; each test's changes are undone."""
+    settings.VAR_DIR = shared_world.var_dir
+    return shared_world
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who may use a URL (`who`, see ALLOWED), with which methods, and what its int
