@@ -109,8 +109,10 @@ class DocumentQuerySet(models.QuerySet):
         query = SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
         # A document just imported has no stored vector yet (see fill_search): it is
         # matched on a vector computed now, found through document_search_pending.
+        # `search IS NULL` is written first so that PostgreSQL, which evaluates an
+        # AND in the order given, computes a vector only for those documents.
         return self.alias(computed_search=SearchVectorOf()).filter(
-            Q(search=query) | Q(search__isnull=True, computed_search=query)
+            Q(search=query) | (Q(search__isnull=True) & Q(computed_search=query))
         )
 
     def fill_search(self, *, chunk: int = SEARCH_FILL_CHUNK) -> int:

@@ -244,7 +244,8 @@ def test_it_answers_the_first_request_after_a_restart(fetch):
     held = []
     for _ in range(pool.max_size - 1):
         try:
-            held.append(pool.getconn(timeout=1))
+            # A new connection can take seconds to open on a machine busy with tests.
+            held.append(pool.getconn(timeout=5))
         except PoolTimeout:
             break
     for pooled in held:

@@ -169,7 +169,9 @@ def test_an_api_request_past_the_statement_timeout_answers_503_in_json(
     assert "took longer than 0.3 seconds" in answer.json()["message"]
 
 
-def deadlock_a_span_save(term: tuple[str, int], assignment_pk: int):
+def deadlock_a_span_save(
+    term: tuple[str, int], assignment_pk: int, locked: threading.Event
+):
     """Lock the vocabulary row of `term`, wait until a request waits for it, then
     lock that request's assignment row: each waits for the other, and PostgreSQL
     breaks the circle by rolling back the first to look for one (the request, whose
@@ -182,11 +184,13 @@ def deadlock_a_span_save(term: tuple[str, int], assignment_pk: int):
                 "FOR UPDATE",
                 term,
             )
+            locked.set()
+            # Only a session this one blocks: other test processes wait on locks too.
             waiting = 0
             while not waiting:
                 cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                    "'Lock' AND pid <> pg_backend_pid()"
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
                 )
                 waiting = cursor.fetchone()[0]
             cursor.execute(
@@ -210,10 +214,13 @@ def test_a_change_rolled_back_by_a_deadlock_says_so_and_saves_nothing(client, pr
     client.force_login(annotator)
     with connection.cursor() as cursor:
         cursor.execute("SET deadlock_timeout = '50ms'")
+    locked = threading.Event()
     other = threading.Thread(
-        target=deadlock_a_span_save, args=[("Sergey Lavrov", person.pk), assignment.pk]
+        target=deadlock_a_span_save,
+        args=[("Sergey Lavrov", person.pk), assignment.pk, locked],
     )
     other.start()
+    assert locked.wait(timeout=30)
     data = {"start": 0, "end": 13, "text": "Sergey Lavrov", "label": person.pk}
     try:
         answer = client.post(url("span-create", assignment), data, headers=HTMX)
