@@ -2,6 +2,10 @@
 # With DATABASE_URL unset, an embedded PostgreSQL under var/ is started on demand and keeps
 # running; `make db-stop` stops it.
 SHELL := /bin/bash
+# Python writes its compiled modules, where the environment may say not to: make test
+# starts hundreds of Python processes (test workers, servers, commands), and each would
+# compile Django and newsapp again from source (and pytest rewrite every test module).
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -30,7 +34,8 @@ $(STAMP): pyproject.toml
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	@# uv installs the same versions as pip in a third of the time (15 s instead of 46 s
-	@# on a fresh machine); pip does it alone where uv has no build for the platform.
+	@# on a fresh machine; modules are compiled on first import, see above); pip does it
+	@# alone where uv has no build for the platform.
 	@if $(PY) -m pip install --quiet 'uv>=0.9'; then \
 		$(PY) -m uv pip install --quiet --python $(PY) --editable '.[dev]'; \
 	else $(PY) -m pip install --quiet --editable '.[dev]'; fi

@@ -155,6 +155,9 @@ def main() -> None:
     for name, command in {"smoke": SMOKE, "quick": QUICK, "full": FULL}[run].items():
         if name in args.parts:
             report[name] = run_part(name, command, folder)
+    peers = folder / "peers.json"  # the last make bench-peers, for its target
+    if run == "full" and peers.exists():
+        report["peers"] = json.loads(peers.read_text())
     report["seconds"] = round(time.perf_counter() - started)
     report["targets"] = targets(report)
     report_path.write_text(json.dumps(report, indent=2))

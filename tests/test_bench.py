@@ -120,3 +120,22 @@ def test_every_part_of_the_bench_has_a_check():
     from bench.run import FULL, QUICK, SMOKE
 
     assert FULL.keys() == QUICK.keys() == SMOKE.keys() == PART_CHECKS.keys()
+
+
+def test_the_full_report_judges_newsapp_beside_the_last_label_studio_run():
+    from bench.report import targets
+
+    def peers(ours: float, theirs: float) -> dict:
+        return {
+            "date": "2026-12-05T18:09:43+00:00",
+            "newsapp": {"cpu_ms_per_document": ours},
+            "labelstudio": {"cpu_ms_per_document": theirs},
+        }
+
+    [cheaper] = targets({"peers": peers(139.3, 144.7)})
+    assert cheaper["met"] and cheaper["wanted"] == "≤ 145 ms (Label Studio)"
+    assert "2026-12-05" in cheaper["target"] and cheaper["measured"] == "139 ms"
+    [dearer] = targets({"peers": peers(256.7, 246.3)})
+    assert not dearer["met"]
+    # A newsapp-only run (--skip-labelstudio) has nothing to be judged against.
+    assert targets({"peers": {**peers(1, 1), "labelstudio": {}}}) == []
