@@ -24,3 +24,10 @@ CACHES = {
         / f"test-drawings-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
     },
 }
+# A commit does not wait for its WAL to reach the disk: the test processes commit
+# thousands of times (transactional tests, live servers), and a crash of the test
+# server loses at most the last fraction of a second of test data, never its integrity.
+DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+    **DATABASES["default"]["OPTIONS"],  # noqa: F405
+    "options": "-c synchronous_commit=off",
+}
