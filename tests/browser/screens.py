@@ -214,9 +214,11 @@ def build_world(project: Project) -> World:
 
 
 def open_screen(page, live_server, log_in, screen: Screen) -> None:
-    """Log in as the screen's user and open it, scripts run: goto returns at the load
-    event, when every script and style has run (no screen fetches anything on load;
-    waiting for the network to idle cost half a second a screen)."""
+    """Log in as the screen's user, and only them (the cookies of a screen opened
+    before go), and open it, scripts run: goto returns at the load event, when every
+    script and style has run (no screen fetches anything on load; waiting for the
+    network to idle cost half a second a screen)."""
+    page.context.clear_cookies()
     if screen.who:
         log_in(page, screen.who)
     page.goto(live_server.url + screen.path)
